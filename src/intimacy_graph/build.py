@@ -1,0 +1,221 @@
+"""``intimacy-graph build``: notes → validated, reasoned named graphs in the store (DESIGN.md §2).
+
+Every note in the folder is parsed and encoded (cheap); only notes whose content hash changed
+are written.  All writes of one build — changed note graphs, the ontology, the recomputed
+registry, the inference rules and the run's provenance — are one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from intimacy_graph import inference, qc, queries
+from intimacy_graph.diagnostics import Diagnostic, Report, Severity
+from intimacy_graph.encode import CompiledNote, build_registry, encode_note
+from intimacy_graph.namespaces import DCTERMS, PROV, Iris
+from intimacy_graph.notes import parse_note, read_note
+from intimacy_graph.resources import ontology_file
+from intimacy_graph.store import OxigraphStore
+from intimacy_graph.validation import shacl_validate
+
+Progress = Callable[[Iterable[Path]], Iterable[Path]]
+
+
+@dataclass
+class BuildResult:
+    """What one build did, for the CLI summary and the tests."""
+
+    report: Report
+    loaded: list[str] = field(default_factory=list)  # slugs whose graph was written
+    unchanged: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  # files not loaded because of errors
+    removed: list[str] = field(default_factory=list)
+    stats: dict[str, int] = field(default_factory=dict)
+    qc: list[qc.QcFinding] = field(default_factory=list)
+    run: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected and self.report.conforms
+
+
+def run_id(now: datetime, hashes: Iterable[str]) -> str:
+    """``{UTC timestamp}-{short hash}`` naming one build or import run."""
+    digest = hashlib.sha256("".join(sorted(hashes)).encode()).hexdigest()[:8]
+    return f"{now.strftime('%Y%m%dT%H%M%S%fZ')}-{digest}"
+
+
+def load_ontology() -> Graph:
+    graph = Graph()
+    graph.parse(ontology_file(), format="turtle")
+    return graph
+
+
+def registry_fragment(registry: Graph, data: Graph) -> Graph:
+    """The registry records of every IRI the data mentions (for validating one note)."""
+    nodes: set[Node] = set()
+    for s, _, o in data:
+        nodes.add(s)
+        nodes.add(o)
+    fragment = Graph()
+    for node in nodes:
+        if isinstance(node, URIRef):
+            for triple in registry.triples((node, None, None)):
+                fragment.add(triple)
+    return fragment
+
+
+def validate_compiled(compiled: CompiledNote, registry: Graph) -> list[Diagnostic]:
+    data = compiled.graph + registry_fragment(registry, compiled.graph)
+    return shacl_validate(data, file=compiled.note.file)
+
+
+def compile_folder(notes_dir: Path, iris: Iris, *, run: URIRef, now: datetime,
+                   max_bytes: int, report: Report,
+                   progress: Progress | None = None) -> tuple[list[CompiledNote], list[str]]:
+    """Parse and encode every ``*.md`` under ``notes_dir``; notes with errors are rejected."""
+    files = sorted(p for p in notes_dir.rglob("*.md") if p.is_file())
+    compiled: list[CompiledNote] = []
+    rejected: list[str] = []
+    by_slug: dict[str, str] = {}
+    for path in progress(files) if progress else files:
+        note, diags = read_note(path, notes_dir, max_bytes)
+        report.extend(diags)
+        file = str(path.relative_to(notes_dir))
+        if note is None or any(d.severity is Severity.ERROR for d in diags):
+            rejected.append(file)
+            continue
+        if note.slug in by_slug:
+            report.extend([Diagnostic(
+                "duplicate-note", Severity.ERROR,
+                f"This note is about {note.title!r}, like {by_slug[note.slug]}: one concept, "
+                "one note.", file=file, line=note.title_line)])
+            rejected.append(file)
+            continue
+        by_slug[note.slug] = file
+        compiled.append(encode_note(note, iris, run=run, modified=now))
+    return compiled, rejected
+
+
+def build(store: OxigraphStore, *, notes_dir: Path, iris: Iris | None = None,
+          max_bytes: int = 2 * 1024 * 1024, prune: bool = True,
+          progress: Progress | None = None) -> BuildResult:
+    """Compile, validate and load every note in ``notes_dir``; recompute registry and inference."""
+    started = time.perf_counter()
+    iris = iris or Iris()
+    now = datetime.now(UTC).replace(microsecond=0)
+    report = Report()
+    stored = {str(r["g"]): r for r in store.select(queries.load("list_stored_notes"))}
+    hashes = [str(r["hash"]) for r in stored.values()]
+    run = iris.run(run_id(now, hashes))
+    compiled, rejected = compile_folder(notes_dir, iris, run=run, now=now, max_bytes=max_bytes,
+                                        report=report, progress=progress)
+    in_folder = {str(iris.note_graph(c.slug)) for c in compiled}
+    rejected_slugs = _slugs_of(rejected, notes_dir)
+    kept_elsewhere: list[CompiledNote] = []
+    removed: list[URIRef] = []
+    for g, row in stored.items():
+        if g in in_folder:
+            continue
+        slug = g.rsplit("/", 1)[-1]
+        if prune and slug not in rejected_slugs:
+            removed.append(URIRef(g))
+        else:  # keep it, and let its spellings count in the registry
+            note = parse_note(str(row["markdown"]), str(row["source"]))
+            kept_elsewhere.append(encode_note(note, iris, run=run, modified=now))
+
+    # SHACL: validate each note with the registry it would be loaded with.
+    registry = build_registry([*compiled, *kept_elsewhere], iris)
+    valid: list[CompiledNote] = []
+    for c in compiled:
+        diags = validate_compiled(c, registry)
+        report.extend(diags)
+        if any(d.severity is Severity.ERROR for d in diags):
+            rejected.append(c.note.file)
+        else:
+            valid.append(c)
+    if len(valid) != len(compiled):
+        registry = build_registry([*valid, *kept_elsewhere], iris)
+
+    result = BuildResult(report=report, rejected=rejected, run=str(run))
+    changed: dict[URIRef, Graph] = {}
+    for c in valid:
+        g = iris.note_graph(c.slug)
+        row = stored.get(str(g))
+        if row is not None and str(row["hash"]) == c.note.content_hash:
+            result.unchanged.append(c.slug)
+        else:
+            changed[g] = c.graph
+            result.loaded.append(c.slug)
+    result.removed = [str(g).rsplit("/", 1)[-1] for g in removed]
+    graphs: dict[URIRef, Graph] = {iris.ontology_graph: load_ontology(),
+                                   iris.registry_graph: registry, **changed}
+    then = [inference.rules_update(str(iris.inferred_graph),
+                                   ontology_graph_iri=str(iris.ontology_graph))]
+    if changed or removed:
+        then = [*then, _provenance(run, now, [*changed], removed, iris)]
+    store.replace_graphs(graphs, drop=[*removed, iris.inferred_graph], then=then)
+    _close_inference(store, iris)
+    store.flush()
+    result.stats = stats(store)
+    result.qc = qc.run_qc(store.raw)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _close_inference(store: OxigraphStore, iris: Iris) -> None:
+    """Run the rule sequence again until it adds nothing (one pass closes our ontology)."""
+    graph = ox.NamedNode(str(iris.inferred_graph))
+    again = inference.rules_update(str(iris.inferred_graph),
+                                   ontology_graph_iri=str(iris.ontology_graph), clear=False)
+    count = inference.count_triples(store.raw, graph)
+    for _ in range(inference.MAX_ROUNDS):
+        store.update(again)
+        new_count = inference.count_triples(store.raw, graph)
+        if new_count == count:
+            return
+        count = new_count
+    raise inference.InferenceError("inference did not reach a fixpoint",
+                                   rounds=inference.MAX_ROUNDS)
+
+
+def _slugs_of(files: list[str], notes_dir: Path) -> set[str]:
+    slugs = set()
+    for file in files:
+        note, _ = read_note(notes_dir / file, notes_dir)
+        if note is not None:
+            slugs.add(note.slug)
+    return slugs
+
+
+def _provenance(run: URIRef, now: datetime, written: list[URIRef], removed: list[URIRef],
+                iris: Iris) -> str:
+    g = Graph()
+    g.add((run, RDF.type, PROV.Activity))
+    g.add((run, RDFS.label, Literal("build")))
+    g.add((run, PROV.startedAtTime, Literal(now.isoformat(), datatype=XSD.dateTime)))
+    for graph in written:
+        g.add((run, PROV.generated, graph))
+    for graph in removed:
+        g.add((run, PROV.invalidated, graph))
+    g.add((run, DCTERMS.description,
+           Literal(f"{len(written)} note graph(s) written, {len(removed)} removed")))
+    body = g.serialize(format="nt")
+    return f"INSERT DATA {{ GRAPH {iris.changes_graph.n3()} {{\n{body}\n}} }}"
+
+
+def stats(store: OxigraphStore) -> dict[str, int]:
+    rows = store.select(queries.load("count_stats"))
+    counts = {k: int(str(v)) for k, v in rows[0].items()} if rows else {}
+    counts["triples"] = len(store)
+    return counts

@@ -1,0 +1,268 @@
+"""``intimacy-graph``: a thin command line over the same functions the API calls.
+
+Exit codes: 0 success / clean; 1 findings (errors, or warnings with ``--strict``); 2 unusable
+input or a usage error; 3 the store or a component is unavailable.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from intimacy_graph import __version__
+from intimacy_graph.config import Settings
+from intimacy_graph.diagnostics import Report, Severity
+from intimacy_graph.errors import IntimacyGraphError, StoreError
+from intimacy_graph.namespaces import PREFIXES, Iris
+from intimacy_graph.store import OxigraphStore
+
+EXIT_FINDINGS = 1
+EXIT_UNUSABLE = 2
+EXIT_UNAVAILABLE = 3
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings: Settings = ctx.obj
+    return settings
+
+
+def _store_dir(ctx: click.Context, store: Path | None) -> Path:
+    return store if store is not None else _settings(ctx).store_dir
+
+
+def _open_store(path: Path) -> OxigraphStore:
+    try:
+        return OxigraphStore(path)
+    except StoreError as exc:
+        raise click.ClickException(
+            f"{exc.message}\nIs another intimacy-graph process (e.g. `serve`) using it?"
+        ) from exc
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+store_option = click.option(
+    "--store", "store", type=click.Path(path_type=Path, file_okay=False),
+    help="Store directory (default: the configured data directory).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="intimacy-graph")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """A psychology concept ontology and knowledge graph: build, query, validate, serve."""
+    ctx.obj = Settings()
+
+
+def _progress(label: str) -> Any:
+    def wrap(items: Iterable[Path]) -> Iterator[Path]:
+        items = list(items)
+        with click.progressbar(items, label=label, file=sys.stderr,
+                               item_show_func=lambda p: p.name if p else None) as bar:
+            yield from bar
+    return wrap
+
+
+def _print_report(report: Report, fmt: str, extra: dict[str, Any] | None = None) -> None:
+    if fmt == "json":
+        click.echo(json.dumps({**report.to_dict(), **(extra or {})}, indent=2,
+                              ensure_ascii=False))
+        return
+    for diag in report.sorted():
+        click.echo(diag.to_text(), err=diag.severity is not Severity.INFO)
+
+
+@main.command()
+@click.option("--notes", "notes_dir", type=click.Path(path_type=Path, exists=True,
+                                                        file_okay=False),
+              help="Folder of Markdown notes (default: the bundled notes).")
+@store_option
+@click.option("--strict", is_flag=True, help="Also exit non-zero on warnings.")
+@click.option("--prune/--no-prune", default=True, show_default=True,
+              help="Remove notes from the store that are no longer in the folder.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def build(ctx: click.Context, notes_dir: Path | None, store: Path | None, strict: bool,
+          prune: bool, fmt: str) -> None:
+    """Compile, validate and load every note; recompute the registry, inference and QC."""
+    from intimacy_graph.build import build as run_build
+
+    settings = _settings(ctx)
+    target = _open_store(_store_dir(ctx, store))
+    try:
+        result = run_build(target, notes_dir=notes_dir or settings.notes_dir,
+                           iris=Iris(settings.base_iri), max_bytes=settings.max_note_bytes,
+                           prune=prune, progress=_progress("compiling notes"))
+    finally:
+        target.close()
+    summary = {
+        "loaded": result.loaded, "unchanged": result.unchanged, "rejected": result.rejected,
+        "removed": result.removed, "stats": result.stats, "seconds": round(result.seconds, 3),
+        "qc": [f.to_dict() for f in result.qc],
+    }
+    _print_report(result.report, fmt, summary if fmt == "json" else None)
+    if fmt == "text":
+        stats = result.stats
+        click.echo(
+            f"built in {result.seconds:.2f}s: {len(result.loaded)} note(s) written, "
+            f"{len(result.unchanged)} unchanged, {len(result.removed)} removed, "
+            f"{len(result.rejected)} rejected; {stats.get('triples', 0)} quads, "
+            f"{stats.get('concepts', 0)} concepts, {stats.get('statements', 0)} statements, "
+            f"{stats.get('works', 0)} works; QC: {len(result.qc)} finding(s)")
+        for finding in result.qc:
+            click.echo(f"qc: {finding.severity}: {finding.message} ({finding.check})", err=True)
+    if result.rejected or not result.report.conforms:
+        sys.exit(EXIT_FINDINGS)
+    if strict and (result.report.has(Severity.WARNING) or result.qc):
+        sys.exit(EXIT_FINDINGS)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--strict", is_flag=True, help="Treat warnings as findings (the default).",
+              hidden=True)
+@click.pass_context
+def validate(ctx: click.Context, files: tuple[Path, ...], fmt: str, strict: bool) -> None:
+    """Validate notes (.md) or RDF files against the parser's rules and the SHACL shapes.
+
+    Exit 0 when clean (info only), 1 on errors or warnings, 2 when a file is unusable.
+    """
+    from intimacy_graph.entries import validate_file
+
+    settings = _settings(ctx)
+    report = Report()
+    unusable = False
+    for path in files:
+        outcome = validate_file(path, iris=Iris(settings.base_iri),
+                                max_bytes=settings.max_note_bytes)
+        report.extend(outcome.results)
+        unusable = unusable or outcome.unusable
+    _print_report(report, fmt)
+    if unusable:
+        sys.exit(EXIT_UNUSABLE)
+    if report.has(Severity.ERROR, Severity.WARNING):
+        sys.exit(EXIT_FINDINGS)
+
+
+QUERY_FORMATS = ["json", "xml", "csv", "tsv", "turtle", "ntriples", "rdfxml", "nquads", "trig"]
+
+
+@main.command()
+@click.argument("query")
+@store_option
+@click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), default=None,
+              help="json (default for SELECT/ASK) or turtle (default for CONSTRUCT/DESCRIBE).")
+@click.pass_context
+def query(ctx: click.Context, query: str, store: Path | None, fmt: str | None) -> None:
+    """Run a SPARQL query (text or a .rq file) over the union of all graphs."""
+    from intimacy_graph.sparql_guard import inspect
+
+    path = Path(query)
+    if query.endswith(".rq") or (len(query) < 4096 and "\n" not in query and path.is_file()):
+        try:
+            query = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            _fail(f"{path}: cannot read the query file: {exc}", EXIT_UNUSABLE)
+    target = _open_store(_store_dir(ctx, store))
+    try:
+        seen = inspect(query, known_graphs={str(g) for g in target.named_graphs()})
+        if seen.is_update:
+            _fail("`query` runs queries only; updates go through the API with an editor key.",
+                  EXIT_UNUSABLE)
+        graph_form = seen.form in ("CONSTRUCT", "DESCRIBE")
+        chosen = fmt or ("turtle" if graph_form else "json")
+        data, _ = target.query_serialized(query, chosen)
+    except IntimacyGraphError as exc:
+        _fail(f"{exc.message} ({exc.code})", EXIT_UNUSABLE)
+    finally:
+        target.close()
+    sys.stdout.buffer.write(data)
+    if not data.endswith(b"\n"):
+        sys.stdout.buffer.write(b"\n")
+
+
+@main.command()
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "rdf"]),
+              default="trig", show_default=True,
+              help="nq and trig keep the named graphs; the others write their union.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="File to write (default: standard output).")
+@click.pass_context
+def export(ctx: click.Context, store: Path | None, fmt: str, output: Path | None) -> None:
+    """Export the whole graph."""
+    from intimacy_graph.rdfio import serialize
+
+    target = _open_store(_store_dir(ctx, store))
+    try:
+        data = serialize(target.dataset(), fmt, PREFIXES)
+    finally:
+        target.close()
+    if output is None:
+        sys.stdout.buffer.write(data)
+    else:
+        output.write_bytes(data)
+        click.echo(f"wrote {len(data):,} bytes to {output}", err=True)
+
+
+@main.command(name="qc")
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def qc_command(ctx: click.Context, store: Path | None, fmt: str) -> None:
+    """Run the quality checks (queries/qc/*-violation.rq); exit 1 when any finds rows."""
+    from intimacy_graph.qc import run_qc
+
+    target = _open_store(_store_dir(ctx, store))
+    try:
+        findings = run_qc(target.raw)
+    finally:
+        target.close()
+    if fmt == "json":
+        click.echo(json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False))
+    else:
+        for f in findings:
+            click.echo(f"{f.severity}: {f.message} ({f.check}) [{f.focus}]")
+        click.echo(f"{len(findings)} finding(s)", err=True)
+    if findings:
+        sys.exit(EXIT_FINDINGS)
+
+
+@main.command()
+@store_option
+@click.pass_context
+def reason(ctx: click.Context, store: Path | None) -> None:
+    """Check the ontology and the data with HermiT (OWL 2 DL); exit 1 if inconsistent."""
+    from intimacy_graph.reasoning import check_consistency
+
+    settings = _settings(ctx)
+    iris = Iris(settings.base_iri)
+    target = _open_store(_store_dir(ctx, store))
+    try:
+        graphs = [target.graph(g) for g in target.named_graphs()
+                  if g not in (iris.changes_graph,)]
+    finally:
+        target.close()
+    try:
+        result = check_consistency(graphs)
+    except IntimacyGraphError as exc:
+        _fail(f"{exc.message} ({exc.code})", EXIT_UNAVAILABLE)
+    click.echo(result.message)
+    for cls in result.unsatisfiable_classes:
+        click.echo(f"unsatisfiable: {cls}", err=True)
+    if not result.consistent or result.unsatisfiable_classes:
+        sys.exit(EXIT_FINDINGS)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,211 @@
+"""Note → RDF, exactly per the data-model contract (DESIGN.md §4).
+
+:func:`encode_note` writes what one note says (its named graph); :func:`build_registry` writes
+the one record of every concept and work across all notes (``graph:registry``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+
+from intimacy_graph.namespaces import (
+    CITO,
+    DCTERMS,
+    FABIO,
+    IAO_DEFINITION,
+    IG,
+    PROV,
+    SKOS,
+    Iris,
+)
+from intimacy_graph.notes.model import Citation, Entry, Kind, Note
+from intimacy_graph.slugs import slugify
+
+STATEMENT_CLASS = {
+    Kind.CHARACTERISTIC: IG.CharacteristicStatement,
+    Kind.TYPE: IG.TypeStatement,
+    Kind.BENEFIT: IG.BenefitStatement,
+    Kind.MECHANISM: IG.MechanismStatement,
+    Kind.IMPLICATION: IG.ImplicationStatement,
+    Kind.EVIDENCE: IG.EvidenceStatement,
+}
+SHORTCUT = {
+    Kind.CHARACTERISTIC: IG.hasCharacteristic,
+    Kind.TYPE: IG.hasType,
+    Kind.BENEFIT: IG.hasBenefit,
+    Kind.MECHANISM: IG.hasMechanism,
+}
+
+
+def en(text: str) -> Literal:
+    return Literal(text, lang="en")
+
+
+@dataclass
+class CompiledNote:
+    """One note's graph plus what the registry needs to know about it."""
+
+    note: Note
+    graph: Graph
+    concepts: dict[str, list[str]] = field(default_factory=dict)  # slug → spellings, in order
+    works: dict[str, tuple[Citation, bool]] = field(default_factory=dict)  # slug → (cite, study)
+
+    @property
+    def slug(self) -> str:
+        return self.note.slug
+
+
+def encode_note(note: Note, iris: Iris, *, run: URIRef, modified: datetime) -> CompiledNote:
+    """The RDF of one note: note record, definitions, statements, shortcuts, citations."""
+    g = Graph()
+    out = CompiledNote(note=note, graph=g)
+    me = iris.concept(note.slug)
+    doc = iris.note(note.slug)
+
+    def concept(slug: str, spelling: str) -> URIRef:
+        spellings = out.concepts.setdefault(slug, [])
+        if spelling not in spellings:
+            spellings.append(spelling)
+        return iris.concept(slug)
+
+    concept(note.slug, note.title)
+    g.add((doc, RDF.type, IG.ConceptNote))
+    g.add((doc, IG.describes, me))
+    g.add((doc, DCTERMS.title, Literal(note.title)))
+    g.add((doc, DCTERMS.source, Literal(note.file)))
+    g.add((doc, IG.contentHash, Literal(note.content_hash)))
+    g.add((doc, IG.markdown, Literal(note.source)))
+    g.add((doc, DCTERMS.modified, Literal(modified.isoformat(), datatype=XSD.dateTime)))
+    g.add((doc, PROV.wasGeneratedBy, run))
+    for link in note.links:
+        g.add((doc, IG.linksTo, concept(link.slug, link.target)))
+    if note.definition is not None:
+        g.add((me, SKOS.definition, en(note.definition.text)))
+        g.add((me, IAO_DEFINITION, en(note.definition.text)))
+    if note.lead is not None:
+        g.add((me, SKOS.scopeNote, en(note.lead.text)))
+    if note.closing is not None:
+        g.add((doc, DCTERMS.description, en(note.closing.text)))
+
+    for entry in note.entries:
+        _statement(g, out, note, entry, iris, concept)
+    for link in note.related:
+        g.add((me, SKOS.related, concept(link.slug, link.target)))
+    for link in note.see_also:
+        g.add((me, IG.seeAlso, concept(link.slug, link.target)))
+    for position, kept in enumerate(note.sections, start=1):
+        section = iris.section(note.slug, position)
+        g.add((doc, IG.hasSection, section))
+        g.add((section, RDF.type, IG.Section))
+        g.add((section, DCTERMS.title, Literal(kept.heading)))
+        g.add((section, IG.text, Literal(kept.text)))
+        g.add((section, IG.position, Literal(position)))
+        g.add((section, IG.sourceLine, Literal(kept.line)))
+        for link in kept.links:
+            g.add((section, IG.mentions, concept(link.slug, link.target)))
+    for cite in note.citations:
+        out.works.setdefault(cite.slug, (cite, False))
+        g.add((doc, CITO.citesForInformation, iris.work(cite.slug)))
+    return out
+
+
+def _statement(g: Graph, out: CompiledNote, note: Note, entry: Entry, iris: Iris,
+               concept: Callable[[str, str], URIRef]) -> None:
+    me = iris.concept(note.slug)
+    if entry.kind is Kind.EVIDENCE:
+        assert entry.citation is not None
+        work_slug = entry.citation.slug
+        out.works[work_slug] = (entry.citation, True)
+        node = iris.statement(note.slug, "evidence", work_slug)
+        g.add((iris.note(note.slug), CITO.citesAsEvidence, iris.work(work_slug)))
+        g.add((node, IG.work, iris.work(work_slug)))
+        if entry.summary:
+            g.add((node, IG.studySummary, en(entry.summary)))
+        if entry.finding:
+            g.add((node, IG.finding, en(entry.finding)))
+    elif entry.kind is Kind.IMPLICATION:
+        if entry.is_domain:
+            domain = concept(entry.object_slug, entry.object_label)
+            g.add((me, IG.hasImplicationFor, domain))
+            if not entry.description:
+                return  # the domain is a relation; its items are the statements
+            node = iris.statement(note.slug, "implication", entry.object_slug)
+        else:
+            assert entry.domain is not None
+            domain = iris.concept(entry.domain.object_slug)
+            node = iris.statement(note.slug, "implication", entry.domain.object_slug,
+                                  slugify(entry.label))
+        g.add((node, IG.domain, domain))
+    else:
+        target = concept(entry.object_slug, entry.object_label)
+        node = iris.statement(note.slug, entry.kind.value, entry.object_slug)
+        g.add((node, IG.object, target))
+        g.add((me, SHORTCUT[entry.kind], target))
+        if entry.group is not None:
+            g.add((node, IG.group, iris.concept(entry.group.object_slug)))
+    g.add((node, RDF.type, STATEMENT_CLASS[entry.kind]))
+    g.add((node, IG.subject, me))
+    g.add((node, RDFS.label, Literal(entry.label)))
+    if entry.link is not None:
+        g.add((node, IG.labelIsLink, Literal(True)))
+    if entry.description:
+        g.add((node, IG.description, en(entry.description)))
+    g.add((node, IG.position, Literal(entry.position)))
+    g.add((node, IG.sourceLine, Literal(entry.line)))
+    g.add((node, PROV.wasDerivedFrom, iris.note(note.slug)))
+    for link in entry.mentions:
+        g.add((node, IG.mentions, concept(link.slug, link.target)))
+
+
+def build_registry(compiled: Iterable[CompiledNote], iris: Iris) -> Graph:
+    """``graph:registry``: one record and one preferred label per concept and work.
+
+    The spelling chosen is the describing note's title if there is one, else the first seen in
+    notes sorted by slug; other spellings become ``skos:altLabel``.  A work's authors and year
+    come from the first citing note; a work cited as evidence anywhere is an ``ig:Study``.
+    """
+    notes = sorted(compiled, key=lambda c: c.slug)
+    g = Graph()
+    scheme = iris.scheme
+    g.add((scheme, RDF.type, SKOS.ConceptScheme))
+    g.add((scheme, SKOS.prefLabel, en("intimacy-graph psychology concepts")))
+    g.add((scheme, RDFS.label, en("intimacy-graph psychology concepts")))
+    spellings: dict[str, list[str]] = {}
+    described = {c.slug: c.note.title for c in notes}
+    for c in notes:
+        for slug, names in c.concepts.items():
+            known = spellings.setdefault(slug, [])
+            known.extend(n for n in names if n not in known)
+    for slug in sorted(spellings):
+        names = spellings[slug]
+        preferred = described.get(slug, names[0])
+        node = iris.concept(slug)
+        g.add((node, RDF.type, IG.Concept))
+        g.add((node, SKOS.prefLabel, en(preferred)))
+        g.add((node, RDFS.label, en(preferred)))
+        g.add((node, SKOS.inScheme, scheme))
+        for name in names:
+            if name != preferred:
+                g.add((node, SKOS.altLabel, en(name)))
+    works: dict[str, Citation] = {}
+    studies: set[str] = set()
+    for c in notes:
+        for slug, (cite, is_study) in c.works.items():
+            works.setdefault(slug, cite)
+            if is_study:
+                studies.add(slug)
+    for slug in sorted(works):
+        cite = works[slug]
+        node = iris.work(slug)
+        g.add((node, RDF.type, IG.Work))
+        if slug in studies:
+            g.add((node, RDF.type, IG.Study))
+        g.add((node, RDFS.label, Literal(cite.label)))
+        for author in cite.authors:
+            g.add((node, IG.authorFamilyName, Literal(author)))
+        g.add((node, FABIO.hasPublicationYear, Literal(cite.year[:4], datatype=XSD.gYear)))
+    return g

@@ -1,0 +1,186 @@
+"""The embedded default backend: a pyoxigraph store on disk (RocksDB)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Dataset, Graph, URIRef
+from rdflib.term import Node
+
+from intimacy_graph.errors import QuerySyntaxError, StoreError
+from intimacy_graph.store.base import Row
+from intimacy_graph.store.terms import to_oxigraph, to_rdflib
+
+_RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+_GRAPH_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+}
+
+
+_PROLOGUE_LINE = re.compile(r"^\s*(PREFIX|BASE)\s", re.IGNORECASE)
+
+
+def _split_prologue(request: str) -> tuple[list[str], str]:
+    """Split the leading PREFIX/BASE lines (and comments) of an update from its operations."""
+    lines = request.splitlines()
+    head: list[str] = []
+    i = 0
+    while i < len(lines) and (_PROLOGUE_LINE.match(lines[i]) or not lines[i].strip()
+                              or lines[i].lstrip().startswith("#")):
+        if _PROLOGUE_LINE.match(lines[i]):
+            head.append(lines[i].strip())
+        i += 1
+    return head, "\n".join(lines[i:])
+
+
+def _substitutions(bindings: Mapping[str, Node] | None) -> dict[ox.Variable, object] | None:
+    if not bindings:
+        return None
+    return {ox.Variable(name): to_oxigraph(value) for name, value in bindings.items()}
+
+
+class OxigraphStore:
+    """A :class:`~intimacy_graph.store.base.Store` over ``pyoxigraph.Store(path)``.
+
+    ``path=None`` gives an in-memory store (tests of pure logic only).
+    """
+
+    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
+        try:
+            if path is None:
+                self._store = ox.Store()
+            elif read_only:
+                self._store = ox.Store.read_only(str(path))
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(path))
+        except OSError as exc:
+            raise StoreError(f"cannot open the store at {path}: {exc}", path=str(path)) from exc
+        self.path = path
+
+    @property
+    def raw(self) -> ox.Store:
+        """The pyoxigraph store, for code that needs the engine itself (benchmarks, rules)."""
+        return self._store
+
+    def _query(self, query: str, bindings: Mapping[str, Node] | None) -> object:
+        try:
+            return self._store.query(query, use_default_graph_as_union=True,
+                                     substitutions=_substitutions(bindings))
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+
+    def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[Row]:
+        solutions = self._query(query, bindings)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise QuerySyntaxError("expected a SELECT query")
+        names = [v.value for v in solutions.variables]
+        rows: list[Row] = []
+        for solution in solutions:
+            row: Row = {}
+            for name in names:
+                value = solution[name]
+                if value is not None:
+                    row[name] = to_rdflib(value)
+            rows.append(row)
+        return rows
+
+    def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
+        result = self._query(query, bindings)
+        if not isinstance(result, ox.QueryBoolean):
+            raise QuerySyntaxError("expected an ASK query")
+        return bool(result)
+
+    def construct(self, query: str, bindings: Mapping[str, Node] | None = None) -> Graph:
+        result = self._query(query, bindings)
+        if not isinstance(result, ox.QueryTriples):
+            raise QuerySyntaxError("expected a CONSTRUCT or DESCRIBE query")
+        graph = Graph()
+        for triple in result:
+            graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate),  # type: ignore[arg-type]
+                       to_rdflib(triple.object)))
+        return graph
+
+    def query_serialized(self, query: str, fmt: str) -> tuple[bytes, str]:
+        result = self._query(query, None)
+        if isinstance(result, ox.QueryTriples):
+            data = result.serialize(format=_GRAPH_FORMATS.get(fmt, ox.RdfFormat.TURTLE))
+            return bytes(data or b""), "graph"
+        form = "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
+        data = result.serialize(format=_RESULT_FORMATS.get(fmt, ox.QueryResultsFormat.JSON))  # type: ignore[attr-defined]
+        return bytes(data or b""), form
+
+    def replace_graphs(
+        self,
+        graphs: Mapping[URIRef, Graph],
+        *,
+        drop: Iterable[URIRef] = (),
+        then: Iterable[str] = (),
+    ) -> None:
+        prologue: list[str] = []
+        operations: list[str] = []
+        for name in [*graphs, *drop]:
+            operations.append(f"DROP SILENT GRAPH {URIRef(name).n3()}")
+        for name, graph in graphs.items():
+            if len(graph):
+                body = graph.serialize(format="nt")
+                operations.append(f"INSERT DATA {{ GRAPH {URIRef(name).n3()} {{\n{body}\n}} }}")
+        for request in then:
+            # pyoxigraph accepts PREFIX only at the start of a request: hoist them.
+            head, body = _split_prologue(request)
+            prologue.extend(line for line in head if line not in prologue)
+            operations.append(body)
+        if not operations:
+            return
+        try:
+            self._store.update("\n".join(prologue) + "\n" + " ;\n".join(operations))
+        except (OSError, SyntaxError) as exc:
+            raise StoreError(f"the write was not applied: {exc}") from exc
+
+    def update(self, sparql: str) -> None:
+        try:
+            self._store.update(sparql)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+        except OSError as exc:
+            raise StoreError(f"the update was not applied: {exc}") from exc
+
+    def graph(self, name: URIRef) -> Graph:
+        graph = Graph()
+        for quad in self._store.quads_for_pattern(None, None, None, ox.NamedNode(str(name))):
+            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate),  # type: ignore[arg-type]
+                       to_rdflib(quad.object)))
+        return graph
+
+    def named_graphs(self) -> list[URIRef]:
+        return sorted(URIRef(g.value) for g in self._store.named_graphs()
+                      if isinstance(g, ox.NamedNode))
+
+    def dataset(self) -> Dataset:
+        data = self._store.dump(format=ox.RdfFormat.N_QUADS)
+        ds = Dataset()
+        ds.parse(data=bytes(data or b""), format="nquads")
+        return ds
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def flush(self) -> None:
+        if self.path is not None:
+            self._store.flush()
+
+    def close(self) -> None:
+        self.flush()
+        del self._store

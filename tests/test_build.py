@@ -1,0 +1,151 @@
+"""`build`: one transaction, idempotent, only changed notes rewritten, broken notes not loaded."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import URIRef
+
+from intimacy_graph.build import BuildResult, build
+from intimacy_graph.namespaces import IG, Iris
+from intimacy_graph.store import OxigraphStore
+
+from .conftest import SEED
+
+I = Iris()
+
+OTHER = """see also:
+- [[Emotional Intimacy]]
+
+**Loneliness** is the distressing feeling of being alone or separated from others.
+
+#### Key Aspects
+
+1. **Definition**:
+   Loneliness is the gap between the social connection a person wants and has.
+
+2. **Characteristics**:
+   - **Perceived Isolation**: Feeling cut off from others.
+
+### Related Concepts
+
+- [[Social Connection]]
+- [[Emotional Intimacy]]
+
+Loneliness is common and treatable.
+"""
+
+
+@pytest.fixture
+def notes(tmp_path: Path) -> Path:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    shutil.copy(SEED, folder / SEED.name)
+    (folder / "loneliness.md").write_text(OTHER, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> OxigraphStore:
+    s = OxigraphStore(tmp_path / "store")
+    yield s
+    s.close()
+
+
+def quads(store: OxigraphStore) -> set[str]:
+    return {str(q) for q in store.raw}
+
+
+def test_seed_build_summary(seed_build: tuple[OxigraphStore, BuildResult]) -> None:
+    store, result = seed_build
+    assert result.ok, result.report.to_dict()
+    assert result.loaded == ["emotional-intimacy"]
+    assert not [d for d in result.report.results if d.severity != "info"]
+    assert result.qc == []
+    graphs = set(store.named_graphs())
+    for name in ("ontology", "registry", "inferred", "changes"):
+        assert I.graph(name) in graphs
+    assert I.note_graph("emotional-intimacy") in graphs
+    assert result.stats["statements"] == 32
+    assert result.stats["studies"] == 3
+
+
+def test_rebuild_is_idempotent(notes: Path, store: OxigraphStore) -> None:
+    first = build(store, notes_dir=notes)
+    assert sorted(first.loaded) == ["emotional-intimacy", "loneliness"]
+    before = quads(store)
+    second = build(store, notes_dir=notes)
+    assert second.loaded == []
+    assert sorted(second.unchanged) == ["emotional-intimacy", "loneliness"]
+    assert quads(store) == before
+
+
+def test_changed_note_replaces_only_its_graph(notes: Path, store: OxigraphStore) -> None:
+    build(store, notes_dir=notes)
+    seed_graph = {str(t) for t in store.graph(I.note_graph("emotional-intimacy"))}
+    text = OTHER.replace("- **Perceived Isolation**: Feeling cut off from others.",
+                         "- **Social Pain**: Loneliness hurts like physical pain.")
+    (notes / "loneliness.md").write_text(text, encoding="utf-8")
+    result = build(store, notes_dir=notes)
+    assert result.loaded == ["loneliness"]
+    assert {str(t) for t in store.graph(I.note_graph("emotional-intimacy"))} == seed_graph
+    lonely = store.graph(I.note_graph("loneliness"))
+    assert (I.concept("loneliness"), IG.hasCharacteristic, I.concept("social-pain")) in lonely
+    assert (I.concept("loneliness"), IG.hasCharacteristic,
+            I.concept("perceived-isolation")) not in lonely
+    # the registry forgets a concept nobody mentions any more
+    assert not store.ask("ASK { <%s> ?p ?o }" % I.concept("perceived-isolation"))
+
+
+def test_note_with_errors_loads_nothing(notes: Path, store: OxigraphStore) -> None:
+    (notes / "broken.md").write_text(
+        "**Jealousy** is [[Envy.\n\n#### Key Aspects\n\n1. **Definition**:\n   A feeling.\n",
+        encoding="utf-8")
+    result = build(store, notes_dir=notes)
+    assert result.rejected == ["broken.md"]
+    assert not result.ok
+    assert any(d.code == "unclosed-wikilink" and d.file == "broken.md" and d.line == 1
+               for d in result.report.results)
+    assert I.note_graph("jealousy") not in store.named_graphs()
+    assert not store.ask("ASK { ?s ?p <%s> }" % I.concept("jealousy"))
+    assert sorted(result.loaded) == ["emotional-intimacy", "loneliness"]
+
+
+def test_broken_edit_keeps_previous_version(notes: Path, store: OxigraphStore) -> None:
+    build(store, notes_dir=notes)
+    before = {str(t) for t in store.graph(I.note_graph("loneliness"))}
+    (notes / "loneliness.md").write_text(OTHER + "\n- [[Unclosed\n", encoding="utf-8")
+    result = build(store, notes_dir=notes)
+    assert result.rejected == ["loneliness.md"]
+    assert {str(t) for t in store.graph(I.note_graph("loneliness"))} == before
+
+
+def test_removed_note_is_pruned(notes: Path, store: OxigraphStore) -> None:
+    build(store, notes_dir=notes)
+    (notes / "loneliness.md").unlink()
+    result = build(store, notes_dir=notes)
+    assert result.removed == ["loneliness"]
+    assert I.note_graph("loneliness") not in store.named_graphs()
+    assert not store.ask("ASK { <%s> ?p ?o }" % I.concept("perceived-isolation"))
+
+
+def test_two_notes_share_concepts_and_registry(notes: Path, store: OxigraphStore) -> None:
+    build(store, notes_dir=notes)
+    rows = store.select(
+        "SELECT ?label WHERE { GRAPH <%s> { <%s> <http://www.w3.org/2004/02/skos/core#prefLabel> "
+        "?label } }" % (I.registry_graph, I.concept("emotional-intimacy")))
+    assert [str(r["label"]) for r in rows] == ["Emotional Intimacy"]
+    # inference crosses notes: loneliness is related to emotional intimacy and back
+    assert store.ask("ASK { <%s> <http://www.w3.org/2004/02/skos/core#related> <%s> }"
+                     % (I.concept("emotional-intimacy"), I.concept("loneliness")))
+
+
+def test_build_records_provenance(notes: Path, store: OxigraphStore) -> None:
+    result = build(store, notes_dir=notes)
+    run = URIRef(result.run or "")
+    assert store.ask("ASK { GRAPH <%s> { <%s> a <http://www.w3.org/ns/prov#Activity> } }"
+                     % (I.changes_graph, run))
+    assert store.ask("ASK { GRAPH ?g { ?n <http://www.w3.org/ns/prov#wasGeneratedBy> <%s> } }"
+                     % run)
