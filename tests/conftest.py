@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ from intimacy_graph.build import BuildResult, build
 from intimacy_graph.namespaces import Iris
 from intimacy_graph.resources import data_dir
 from intimacy_graph.store import OxigraphStore
+
+from .servers import Server, run_server
 
 TESTS = Path(__file__).parent
 DATA = TESTS / "data"
@@ -33,3 +36,11 @@ def seed_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[OxigraphStore,
 @pytest.fixture(scope="session")
 def seed_store(seed_build: tuple[OxigraphStore, BuildResult]) -> OxigraphStore:
     return seed_build[0]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One real `intimacy-graph serve` over the bundled notes, shared by read-only tests."""
+    store = tmp_path_factory.mktemp("served") / "store"
+    with run_server(store) as handle:
+        yield handle

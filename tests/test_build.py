@@ -14,7 +14,7 @@ from intimacy_graph.store import OxigraphStore
 
 from .conftest import SEED
 
-I = Iris()
+IRIS = Iris()
 
 OTHER = """see also:
 - [[Emotional Intimacy]]
@@ -66,8 +66,8 @@ def test_seed_build_summary(seed_build: tuple[OxigraphStore, BuildResult]) -> No
     assert result.qc == []
     graphs = set(store.named_graphs())
     for name in ("ontology", "registry", "inferred", "changes"):
-        assert I.graph(name) in graphs
-    assert I.note_graph("emotional-intimacy") in graphs
+        assert IRIS.graph(name) in graphs
+    assert IRIS.note_graph("emotional-intimacy") in graphs
     assert result.stats["statements"] == 32
     assert result.stats["studies"] == 3
 
@@ -84,42 +84,50 @@ def test_rebuild_is_idempotent(notes: Path, store: OxigraphStore) -> None:
 
 def test_changed_note_replaces_only_its_graph(notes: Path, store: OxigraphStore) -> None:
     build(store, notes_dir=notes)
-    seed_graph = {str(t) for t in store.graph(I.note_graph("emotional-intimacy"))}
-    text = OTHER.replace("- **Perceived Isolation**: Feeling cut off from others.",
-                         "- **Social Pain**: Loneliness hurts like physical pain.")
+    seed_graph = {str(t) for t in store.graph(IRIS.note_graph("emotional-intimacy"))}
+    text = OTHER.replace(
+        "- **Perceived Isolation**: Feeling cut off from others.",
+        "- **Social Pain**: Loneliness hurts like physical pain.",
+    )
     (notes / "loneliness.md").write_text(text, encoding="utf-8")
     result = build(store, notes_dir=notes)
     assert result.loaded == ["loneliness"]
-    assert {str(t) for t in store.graph(I.note_graph("emotional-intimacy"))} == seed_graph
-    lonely = store.graph(I.note_graph("loneliness"))
-    assert (I.concept("loneliness"), IG.hasCharacteristic, I.concept("social-pain")) in lonely
-    assert (I.concept("loneliness"), IG.hasCharacteristic,
-            I.concept("perceived-isolation")) not in lonely
+    assert {str(t) for t in store.graph(IRIS.note_graph("emotional-intimacy"))} == seed_graph
+    lonely = store.graph(IRIS.note_graph("loneliness"))
+    assert (IRIS.concept("loneliness"), IG.hasCharacteristic, IRIS.concept("social-pain")) in lonely
+    assert (
+        IRIS.concept("loneliness"),
+        IG.hasCharacteristic,
+        IRIS.concept("perceived-isolation"),
+    ) not in lonely
     # the registry forgets a concept nobody mentions any more
-    assert not store.ask("ASK { <%s> ?p ?o }" % I.concept("perceived-isolation"))
+    assert not store.ask(f"ASK {{ <{IRIS.concept('perceived-isolation')}> ?p ?o }}")
 
 
 def test_note_with_errors_loads_nothing(notes: Path, store: OxigraphStore) -> None:
     (notes / "broken.md").write_text(
         "**Jealousy** is [[Envy.\n\n#### Key Aspects\n\n1. **Definition**:\n   A feeling.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     result = build(store, notes_dir=notes)
     assert result.rejected == ["broken.md"]
     assert not result.ok
-    assert any(d.code == "unclosed-wikilink" and d.file == "broken.md" and d.line == 1
-               for d in result.report.results)
-    assert I.note_graph("jealousy") not in store.named_graphs()
-    assert not store.ask("ASK { ?s ?p <%s> }" % I.concept("jealousy"))
+    assert any(
+        d.code == "unclosed-wikilink" and d.file == "broken.md" and d.line == 1
+        for d in result.report.results
+    )
+    assert IRIS.note_graph("jealousy") not in store.named_graphs()
+    assert not store.ask(f"ASK {{ ?s ?p <{IRIS.concept('jealousy')}> }}")
     assert sorted(result.loaded) == ["emotional-intimacy", "loneliness"]
 
 
 def test_broken_edit_keeps_previous_version(notes: Path, store: OxigraphStore) -> None:
     build(store, notes_dir=notes)
-    before = {str(t) for t in store.graph(I.note_graph("loneliness"))}
+    before = {str(t) for t in store.graph(IRIS.note_graph("loneliness"))}
     (notes / "loneliness.md").write_text(OTHER + "\n- [[Unclosed\n", encoding="utf-8")
     result = build(store, notes_dir=notes)
     assert result.rejected == ["loneliness.md"]
-    assert {str(t) for t in store.graph(I.note_graph("loneliness"))} == before
+    assert {str(t) for t in store.graph(IRIS.note_graph("loneliness"))} == before
 
 
 def test_removed_note_is_pruned(notes: Path, store: OxigraphStore) -> None:
@@ -127,25 +135,33 @@ def test_removed_note_is_pruned(notes: Path, store: OxigraphStore) -> None:
     (notes / "loneliness.md").unlink()
     result = build(store, notes_dir=notes)
     assert result.removed == ["loneliness"]
-    assert I.note_graph("loneliness") not in store.named_graphs()
-    assert not store.ask("ASK { <%s> ?p ?o }" % I.concept("perceived-isolation"))
+    assert IRIS.note_graph("loneliness") not in store.named_graphs()
+    assert not store.ask(f"ASK {{ <{IRIS.concept('perceived-isolation')}> ?p ?o }}")
+
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+PROV_NS = "http://www.w3.org/ns/prov#"
 
 
 def test_two_notes_share_concepts_and_registry(notes: Path, store: OxigraphStore) -> None:
     build(store, notes_dir=notes)
     rows = store.select(
-        "SELECT ?label WHERE { GRAPH <%s> { <%s> <http://www.w3.org/2004/02/skos/core#prefLabel> "
-        "?label } }" % (I.registry_graph, I.concept("emotional-intimacy")))
+        f"SELECT ?g ?c ?label WHERE {{ GRAPH ?g {{ ?c <{SKOS}prefLabel> ?label }} }}",
+        {"g": IRIS.registry_graph, "c": IRIS.concept("emotional-intimacy")},
+    )
     assert [str(r["label"]) for r in rows] == ["Emotional Intimacy"]
     # inference crosses notes: loneliness is related to emotional intimacy and back
-    assert store.ask("ASK { <%s> <http://www.w3.org/2004/02/skos/core#related> <%s> }"
-                     % (I.concept("emotional-intimacy"), I.concept("loneliness")))
+    assert store.ask(
+        f"ASK {{ ?a <{SKOS}related> ?b }}",
+        {"a": IRIS.concept("emotional-intimacy"), "b": IRIS.concept("loneliness")},
+    )
 
 
 def test_build_records_provenance(notes: Path, store: OxigraphStore) -> None:
     result = build(store, notes_dir=notes)
     run = URIRef(result.run or "")
-    assert store.ask("ASK { GRAPH <%s> { <%s> a <http://www.w3.org/ns/prov#Activity> } }"
-                     % (I.changes_graph, run))
-    assert store.ask("ASK { GRAPH ?g { ?n <http://www.w3.org/ns/prov#wasGeneratedBy> <%s> } }"
-                     % run)
+    assert store.ask(
+        f"ASK {{ GRAPH ?g {{ ?run a <{PROV_NS}Activity> }} }}",
+        {"g": IRIS.changes_graph, "run": run},
+    )
+    assert store.ask(f"ASK {{ GRAPH ?g {{ ?n <{PROV_NS}wasGeneratedBy> ?run }} }}", {"run": run})

@@ -54,20 +54,35 @@ QUESTIONS: list[tuple[str, str, set[tuple[str, ...]]]] = [
     ),
     (
         "which concepts the note lists as related",
-        """SELECT ?label WHERE { GRAPH <https://w3id.org/intimacy-graph/graph/note/emotional-intimacy> {
-             concept:emotional-intimacy skos:related ?c } ?c skos:prefLabel ?label }""",
-        {("Attachment Theory",), ("Oxytocin",), ("Trust",), ("Empathy",),
-         ("Social Connection",), ("Self-Disclosure",), ("Active Listening",),
-         ("Mental Health",), ("Resilience",), ("Positive Psychology",),
-         ("Social-Emotional Learning",), ("Emotion-Focused Therapy",),
-         ("Relationship Satisfaction",)},
+        """SELECT ?label WHERE {
+             GRAPH <https://w3id.org/intimacy-graph/graph/note/emotional-intimacy> {
+               concept:emotional-intimacy skos:related ?c } ?c skos:prefLabel ?label }""",
+        {
+            ("Attachment Theory",),
+            ("Oxytocin",),
+            ("Trust",),
+            ("Empathy",),
+            ("Social Connection",),
+            ("Self-Disclosure",),
+            ("Active Listening",),
+            ("Mental Health",),
+            ("Resilience",),
+            ("Positive Psychology",),
+            ("Social-Emotional Learning",),
+            ("Emotion-Focused Therapy",),
+            ("Relationship Satisfaction",),
+        },
     ),
     (
         "what emotional intimacy is a type of / its narrower types (inference)",
         """SELECT ?label WHERE { ?t skos:broader concept:emotional-intimacy .
              ?t skos:prefLabel ?label }""",
-        {("Romantic Intimacy",), ("Familial Intimacy",), ("Friendship Intimacy",),
-         ("Therapeutic Intimacy",)},
+        {
+            ("Romantic Intimacy",),
+            ("Familial Intimacy",),
+            ("Friendship Intimacy",),
+            ("Therapeutic Intimacy",),
+        },
     ),
     (
         "what oxytocin is a mechanism of (inverse, inferred)",
@@ -96,15 +111,23 @@ QUESTIONS: list[tuple[str, str, set[tuple[str, ...]]]] = [
     (
         "which benefits the note names",
         """SELECT ?label WHERE { ?c a ig:Benefit ; skos:prefLabel ?label }""",
-        {("Psychological Well-Being",), ("Physical Health",), ("Resilience",),
-         ("Relationship Satisfaction",)},
+        {
+            ("Psychological Well-Being",),
+            ("Physical Health",),
+            ("Resilience",),
+            ("Relationship Satisfaction",),
+        },
     ),
     (
         "the definition of emotional intimacy",
         """SELECT ?def WHERE { concept:emotional-intimacy skos:definition ?def }""",
-        {("Emotional intimacy is the ability to be open and vulnerable with another person, "
-          "sharing personal experiences, thoughts, and feelings. It involves a high level of "
-          "trust and mutual understanding, creating a safe space for emotional expression.",)},
+        {
+            (
+                "Emotional intimacy is the ability to be open and vulnerable with another person, "
+                "sharing personal experiences, thoughts, and feelings. It involves a high level of "
+                "trust and mutual understanding, creating a safe space for emotional expression.",
+            )
+        },
     ),
     (
         "which concepts are related to trust in any way (union, symmetric)",
@@ -114,8 +137,11 @@ QUESTIONS: list[tuple[str, str, set[tuple[str, ...]]]] = [
     (
         "which works the note cites as evidence",
         """SELECT ?label WHERE { ?n cito:citesAsEvidence ?w . ?w rdfs:label ?label }""",
-        {("Reis and Shaver (1988)",), ("Laurenceau, Barrett, and Pietromonaco (1998)",),
-         ("Aron et al. (1997)",)},
+        {
+            ("Reis and Shaver (1988)",),
+            ("Laurenceau, Barrett, and Pietromonaco (1998)",),
+            ("Aron et al. (1997)",),
+        },
     ),
     (
         "see-also concepts of emotional intimacy, spelled as the registry prefers",
@@ -126,10 +152,12 @@ QUESTIONS: list[tuple[str, str, set[tuple[str, ...]]]] = [
 ]
 
 
-@pytest.mark.parametrize(("question", "sparql", "expected"), QUESTIONS,
-                         ids=[q for q, _, _ in QUESTIONS])
-def test_competency_question(seed_store: OxigraphStore, question: str, sparql: str,
-                             expected: set[tuple[str, ...]]) -> None:
+@pytest.mark.parametrize(
+    ("question", "sparql", "expected"), QUESTIONS, ids=[q for q, _, _ in QUESTIONS]
+)
+def test_competency_question(
+    seed_store: OxigraphStore, question: str, sparql: str, expected: set[tuple[str, ...]]
+) -> None:
     rows = seed_store.select(PREFIXES + sparql)
     answers = {tuple(str(value) for value in row.values()) for row in rows}
     assert answers == expected, question
@@ -137,11 +165,15 @@ def test_competency_question(seed_store: OxigraphStore, question: str, sparql: s
 
 
 def test_every_concept_is_a_skos_concept(seed_store: OxigraphStore) -> None:
-    assert not seed_store.ask(PREFIXES + """ASK { ?c a ig:Concept
-        FILTER NOT EXISTS { ?c a skos:Concept } }""")
+    assert not seed_store.ask(
+        PREFIXES
+        + """ASK { ?c a ig:Concept
+        FILTER NOT EXISTS { ?c a skos:Concept } }"""
+    )
 
 
 def test_every_statement_is_a_statement(seed_store: OxigraphStore) -> None:
-    rows = seed_store.select(PREFIXES + "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE "
-                             "{ ?s a ig:Statement }")
+    rows = seed_store.select(
+        PREFIXES + "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ig:Statement }"
+    )
     assert int(str(rows[0]["n"])) == 5 + 4 + 4 + 8 + 8 + 3

@@ -80,9 +80,16 @@ def validate_compiled(compiled: CompiledNote, registry: Graph) -> list[Diagnosti
     return shacl_validate(data, file=compiled.note.file)
 
 
-def compile_folder(notes_dir: Path, iris: Iris, *, run: URIRef, now: datetime,
-                   max_bytes: int, report: Report,
-                   progress: Progress | None = None) -> tuple[list[CompiledNote], list[str]]:
+def compile_folder(
+    notes_dir: Path,
+    iris: Iris,
+    *,
+    run: URIRef,
+    now: datetime,
+    max_bytes: int,
+    report: Report,
+    progress: Progress | None = None,
+) -> tuple[list[CompiledNote], list[str]]:
     """Parse and encode every ``*.md`` under ``notes_dir``; notes with errors are rejected."""
     files = sorted(p for p in notes_dir.rglob("*.md") if p.is_file())
     compiled: list[CompiledNote] = []
@@ -96,10 +103,18 @@ def compile_folder(notes_dir: Path, iris: Iris, *, run: URIRef, now: datetime,
             rejected.append(file)
             continue
         if note.slug in by_slug:
-            report.extend([Diagnostic(
-                "duplicate-note", Severity.ERROR,
-                f"This note is about {note.title!r}, like {by_slug[note.slug]}: one concept, "
-                "one note.", file=file, line=note.title_line)])
+            report.extend(
+                [
+                    Diagnostic(
+                        "duplicate-note",
+                        Severity.ERROR,
+                        f"This note is about {note.title!r}, like {by_slug[note.slug]}: "
+                        "one concept, one note.",
+                        file=file,
+                        line=note.title_line,
+                    )
+                ]
+            )
             rejected.append(file)
             continue
         by_slug[note.slug] = file
@@ -107,9 +122,15 @@ def compile_folder(notes_dir: Path, iris: Iris, *, run: URIRef, now: datetime,
     return compiled, rejected
 
 
-def build(store: OxigraphStore, *, notes_dir: Path, iris: Iris | None = None,
-          max_bytes: int = 2 * 1024 * 1024, prune: bool = True,
-          progress: Progress | None = None) -> BuildResult:
+def build(
+    store: OxigraphStore,
+    *,
+    notes_dir: Path,
+    iris: Iris | None = None,
+    max_bytes: int = 2 * 1024 * 1024,
+    prune: bool = True,
+    progress: Progress | None = None,
+) -> BuildResult:
     """Compile, validate and load every note in ``notes_dir``; recompute registry and inference."""
     started = time.perf_counter()
     iris = iris or Iris()
@@ -118,8 +139,9 @@ def build(store: OxigraphStore, *, notes_dir: Path, iris: Iris | None = None,
     stored = {str(r["g"]): r for r in store.select(queries.load("list_stored_notes"))}
     hashes = [str(r["hash"]) for r in stored.values()]
     run = iris.run(run_id(now, hashes))
-    compiled, rejected = compile_folder(notes_dir, iris, run=run, now=now, max_bytes=max_bytes,
-                                        report=report, progress=progress)
+    compiled, rejected = compile_folder(
+        notes_dir, iris, run=run, now=now, max_bytes=max_bytes, report=report, progress=progress
+    )
     in_folder = {str(iris.note_graph(c.slug)) for c in compiled}
     rejected_slugs = _slugs_of(rejected, notes_dir)
     kept_elsewhere: list[CompiledNote] = []
@@ -151,17 +173,23 @@ def build(store: OxigraphStore, *, notes_dir: Path, iris: Iris | None = None,
     changed: dict[URIRef, Graph] = {}
     for c in valid:
         g = iris.note_graph(c.slug)
-        row = stored.get(str(g))
-        if row is not None and str(row["hash"]) == c.note.content_hash:
+        previous = stored.get(str(g))
+        if previous is not None and str(previous["hash"]) == c.note.content_hash:
             result.unchanged.append(c.slug)
         else:
             changed[g] = c.graph
             result.loaded.append(c.slug)
     result.removed = [str(g).rsplit("/", 1)[-1] for g in removed]
-    graphs: dict[URIRef, Graph] = {iris.ontology_graph: load_ontology(),
-                                   iris.registry_graph: registry, **changed}
-    then = [inference.rules_update(str(iris.inferred_graph),
-                                   ontology_graph_iri=str(iris.ontology_graph))]
+    graphs: dict[URIRef, Graph] = {
+        iris.ontology_graph: load_ontology(),
+        iris.registry_graph: registry,
+        **changed,
+    }
+    then = [
+        inference.rules_update(
+            str(iris.inferred_graph), ontology_graph_iri=str(iris.ontology_graph)
+        )
+    ]
     if changed or removed:
         then = [*then, _provenance(run, now, [*changed], removed, iris)]
     store.replace_graphs(graphs, drop=[*removed, iris.inferred_graph], then=then)
@@ -173,20 +201,37 @@ def build(store: OxigraphStore, *, notes_dir: Path, iris: Iris | None = None,
     return result
 
 
-def _close_inference(store: OxigraphStore, iris: Iris) -> None:
-    """Run the rule sequence again until it adds nothing (one pass closes our ontology)."""
+def reinfer(store: OxigraphStore, iris: Iris, *, extra: Iterable[str] = ()) -> int:
+    """Rebuild ``graph:inferred`` in one transaction (with ``extra`` updates), then run the
+    rules again until they add nothing (one pass closes our ontology; the cap guards others).
+    Returns the number of inferred triples."""
+    inferred = str(iris.inferred_graph)
+    rules = inference.rules_update(inferred, ontology_graph_iri=str(iris.ontology_graph))
+    store.replace_graphs({}, then=[rules, *extra])
+    return _close_inference(store, iris)
+
+
+def _close_inference(store: OxigraphStore, iris: Iris) -> int:
     graph = ox.NamedNode(str(iris.inferred_graph))
-    again = inference.rules_update(str(iris.inferred_graph),
-                                   ontology_graph_iri=str(iris.ontology_graph), clear=False)
+    again = inference.rules_update(
+        str(iris.inferred_graph), ontology_graph_iri=str(iris.ontology_graph), clear=False
+    )
     count = inference.count_triples(store.raw, graph)
     for _ in range(inference.MAX_ROUNDS):
         store.update(again)
         new_count = inference.count_triples(store.raw, graph)
         if new_count == count:
-            return
+            return count
         count = new_count
-    raise inference.InferenceError("inference did not reach a fixpoint",
-                                   rounds=inference.MAX_ROUNDS)
+    raise inference.InferenceError(
+        "inference did not reach a fixpoint", rounds=inference.MAX_ROUNDS
+    )
+
+
+def insert_data(graph: URIRef, data: Graph) -> str:
+    """An ``INSERT DATA`` operation for ``data`` into ``graph`` (terms serialised as N-Triples)."""
+    body = data.serialize(format="nt")
+    return f"INSERT DATA {{ GRAPH {graph.n3()} {{\n{body}\n}} }}"
 
 
 def _slugs_of(files: list[str], notes_dir: Path) -> set[str]:
@@ -198,8 +243,9 @@ def _slugs_of(files: list[str], notes_dir: Path) -> set[str]:
     return slugs
 
 
-def _provenance(run: URIRef, now: datetime, written: list[URIRef], removed: list[URIRef],
-                iris: Iris) -> str:
+def _provenance(
+    run: URIRef, now: datetime, written: list[URIRef], removed: list[URIRef], iris: Iris
+) -> str:
     g = Graph()
     g.add((run, RDF.type, PROV.Activity))
     g.add((run, RDFS.label, Literal("build")))
@@ -208,10 +254,14 @@ def _provenance(run: URIRef, now: datetime, written: list[URIRef], removed: list
         g.add((run, PROV.generated, graph))
     for graph in removed:
         g.add((run, PROV.invalidated, graph))
-    g.add((run, DCTERMS.description,
-           Literal(f"{len(written)} note graph(s) written, {len(removed)} removed")))
-    body = g.serialize(format="nt")
-    return f"INSERT DATA {{ GRAPH {iris.changes_graph.n3()} {{\n{body}\n}} }}"
+    g.add(
+        (
+            run,
+            DCTERMS.description,
+            Literal(f"{len(written)} note graph(s) written, {len(removed)} removed"),
+        )
+    )
+    return insert_data(iris.changes_graph, g)
 
 
 def stats(store: OxigraphStore) -> dict[str, int]:

@@ -35,6 +35,13 @@ def _store_dir(ctx: click.Context, store: Path | None) -> Path:
     return store if store is not None else _settings(ctx).store_dir
 
 
+def _keys_file(ctx: click.Context, store: Path | None) -> Path:
+    settings = _settings(ctx)
+    if store is not None:
+        settings = settings.model_copy(update={"store_path": store})
+    return settings.keys_file
+
+
 def _open_store(path: Path) -> OxigraphStore:
     try:
         return OxigraphStore(path)
@@ -50,8 +57,11 @@ def _fail(message: str, code: int) -> None:
 
 
 store_option = click.option(
-    "--store", "store", type=click.Path(path_type=Path, file_okay=False),
-    help="Store directory (default: the configured data directory).")
+    "--store",
+    "store",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Store directory (default: the configured data directory).",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,47 +75,70 @@ def main(ctx: click.Context) -> None:
 def _progress(label: str) -> Any:
     def wrap(items: Iterable[Path]) -> Iterator[Path]:
         items = list(items)
-        with click.progressbar(items, label=label, file=sys.stderr,
-                               item_show_func=lambda p: p.name if p else None) as bar:
+        with click.progressbar(
+            items, label=label, file=sys.stderr, item_show_func=lambda p: p.name if p else None
+        ) as bar:
             yield from bar
+
     return wrap
 
 
 def _print_report(report: Report, fmt: str, extra: dict[str, Any] | None = None) -> None:
     if fmt == "json":
-        click.echo(json.dumps({**report.to_dict(), **(extra or {})}, indent=2,
-                              ensure_ascii=False))
+        click.echo(json.dumps({**report.to_dict(), **(extra or {})}, indent=2, ensure_ascii=False))
         return
     for diag in report.sorted():
         click.echo(diag.to_text(), err=diag.severity is not Severity.INFO)
 
 
 @main.command()
-@click.option("--notes", "notes_dir", type=click.Path(path_type=Path, exists=True,
-                                                        file_okay=False),
-              help="Folder of Markdown notes (default: the bundled notes).")
+@click.option(
+    "--notes",
+    "notes_dir",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="Folder of Markdown notes (default: the bundled notes).",
+)
 @store_option
 @click.option("--strict", is_flag=True, help="Also exit non-zero on warnings.")
-@click.option("--prune/--no-prune", default=True, show_default=True,
-              help="Remove notes from the store that are no longer in the folder.")
+@click.option(
+    "--prune/--no-prune",
+    default=True,
+    show_default=True,
+    help="Remove notes from the store that are no longer in the folder.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_context
-def build(ctx: click.Context, notes_dir: Path | None, store: Path | None, strict: bool,
-          prune: bool, fmt: str) -> None:
+def build(
+    ctx: click.Context,
+    notes_dir: Path | None,
+    store: Path | None,
+    strict: bool,
+    prune: bool,
+    fmt: str,
+) -> None:
     """Compile, validate and load every note; recompute the registry, inference and QC."""
     from intimacy_graph.build import build as run_build
 
     settings = _settings(ctx)
     target = _open_store(_store_dir(ctx, store))
     try:
-        result = run_build(target, notes_dir=notes_dir or settings.notes_dir,
-                           iris=Iris(settings.base_iri), max_bytes=settings.max_note_bytes,
-                           prune=prune, progress=_progress("compiling notes"))
+        result = run_build(
+            target,
+            notes_dir=notes_dir or settings.notes_dir,
+            iris=Iris(settings.base_iri),
+            max_bytes=settings.max_note_bytes,
+            prune=prune,
+            progress=_progress("compiling notes"),
+        )
     finally:
         target.close()
     summary = {
-        "loaded": result.loaded, "unchanged": result.unchanged, "rejected": result.rejected,
-        "removed": result.removed, "stats": result.stats, "seconds": round(result.seconds, 3),
+        "loaded": result.loaded,
+        "unchanged": result.unchanged,
+        "rejected": result.rejected,
+        "removed": result.removed,
+        "stats": result.stats,
+        "seconds": round(result.seconds, 3),
         "qc": [f.to_dict() for f in result.qc],
     }
     _print_report(result.report, fmt, summary if fmt == "json" else None)
@@ -116,7 +149,8 @@ def build(ctx: click.Context, notes_dir: Path | None, store: Path | None, strict
             f"{len(result.unchanged)} unchanged, {len(result.removed)} removed, "
             f"{len(result.rejected)} rejected; {stats.get('triples', 0)} quads, "
             f"{stats.get('concepts', 0)} concepts, {stats.get('statements', 0)} statements, "
-            f"{stats.get('works', 0)} works; QC: {len(result.qc)} finding(s)")
+            f"{stats.get('works', 0)} works; QC: {len(result.qc)} finding(s)"
+        )
         for finding in result.qc:
             click.echo(f"qc: {finding.severity}: {finding.message} ({finding.check})", err=True)
     if result.rejected or not result.report.conforms:
@@ -126,11 +160,11 @@ def build(ctx: click.Context, notes_dir: Path | None, store: Path | None, strict
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True,
-                type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@click.option("--strict", is_flag=True, help="Treat warnings as findings (the default).",
-              hidden=True)
+@click.option(
+    "--strict", is_flag=True, help="Treat warnings as findings (the default).", hidden=True
+)
 @click.pass_context
 def validate(ctx: click.Context, files: tuple[Path, ...], fmt: str, strict: bool) -> None:
     """Validate notes (.md) or RDF files against the parser's rules and the SHACL shapes.
@@ -143,8 +177,9 @@ def validate(ctx: click.Context, files: tuple[Path, ...], fmt: str, strict: bool
     report = Report()
     unusable = False
     for path in files:
-        outcome = validate_file(path, iris=Iris(settings.base_iri),
-                                max_bytes=settings.max_note_bytes)
+        outcome = validate_file(
+            path, iris=Iris(settings.base_iri), max_bytes=settings.max_note_bytes
+        )
         report.extend(outcome.results)
         unusable = unusable or outcome.unusable
     _print_report(report, fmt)
@@ -160,8 +195,13 @@ QUERY_FORMATS = ["json", "xml", "csv", "tsv", "turtle", "ntriples", "rdfxml", "n
 @main.command()
 @click.argument("query")
 @store_option
-@click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), default=None,
-              help="json (default for SELECT/ASK) or turtle (default for CONSTRUCT/DESCRIBE).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(QUERY_FORMATS),
+    default=None,
+    help="json (default for SELECT/ASK) or turtle (default for CONSTRUCT/DESCRIBE).",
+)
 @click.pass_context
 def query(ctx: click.Context, query: str, store: Path | None, fmt: str | None) -> None:
     """Run a SPARQL query (text or a .rq file) over the union of all graphs."""
@@ -177,8 +217,10 @@ def query(ctx: click.Context, query: str, store: Path | None, fmt: str | None) -
     try:
         seen = inspect(query, known_graphs={str(g) for g in target.named_graphs()})
         if seen.is_update:
-            _fail("`query` runs queries only; updates go through the API with an editor key.",
-                  EXIT_UNUSABLE)
+            _fail(
+                "`query` runs queries only; updates go through the API with an editor key.",
+                EXIT_UNUSABLE,
+            )
         graph_form = seen.form in ("CONSTRUCT", "DESCRIBE")
         chosen = fmt or ("turtle" if graph_form else "json")
         data, _ = target.query_serialized(query, chosen)
@@ -193,11 +235,20 @@ def query(ctx: click.Context, query: str, store: Path | None, fmt: str | None) -
 
 @main.command()
 @store_option
-@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "rdf"]),
-              default="trig", show_default=True,
-              help="nq and trig keep the named graphs; the others write their union.")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
-              help="File to write (default: standard output).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "rdf"]),
+    default="trig",
+    show_default=True,
+    help="nq and trig keep the named graphs; the others write their union.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File to write (default: standard output).",
+)
 @click.pass_context
 def export(ctx: click.Context, store: Path | None, fmt: str, output: Path | None) -> None:
     """Export the whole graph."""
@@ -249,8 +300,7 @@ def reason(ctx: click.Context, store: Path | None) -> None:
     iris = Iris(settings.base_iri)
     target = _open_store(_store_dir(ctx, store))
     try:
-        graphs = [target.graph(g) for g in target.named_graphs()
-                  if g not in (iris.changes_graph,)]
+        graphs = [target.graph(g) for g in target.named_graphs() if g not in (iris.changes_graph,)]
     finally:
         target.close()
     try:
@@ -262,6 +312,103 @@ def reason(ctx: click.Context, store: Path | None) -> None:
         click.echo(f"unsatisfiable: {cls}", err=True)
     if not result.consistent or result.unsatisfiable_classes:
         sys.exit(EXIT_FINDINGS)
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 8000).")
+@store_option
+@click.option(
+    "--notes",
+    "notes_dir",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="Notes to build from on first start (default: the bundled notes).",
+)
+@click.option(
+    "--workers",
+    "query_workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="SPARQL worker processes (default 2).",
+)
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    host: str | None,
+    port: int | None,
+    store: Path | None,
+    notes_dir: Path | None,
+    query_workers: int | None,
+) -> None:
+    """Serve SPARQL, the API and the web pages; builds the store on first start."""
+    import uvicorn
+
+    from intimacy_graph.api import create_app
+
+    settings = _settings(ctx)
+    updates: dict[str, Any] = {}
+    if store is not None:
+        updates["store_path"] = store
+    if notes_dir is not None:
+        updates["notes_dir"] = notes_dir
+    if query_workers is not None:
+        updates["query_workers"] = query_workers
+    settings = settings.model_copy(update=updates)
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        proxy_headers=False,
+        server_header=False,
+        h11_max_incomplete_event_size=64 * 1024,
+    )
+
+
+@main.group()
+def keys() -> None:
+    """Manage API keys (stored as hashes; a key is shown once)."""
+
+
+@keys.command(name="create")
+@click.option("--role", type=click.Choice(["editor", "reader"]), required=True)
+@click.option("--name", default="", help="Who or what the key is for.")
+@store_option
+@click.pass_context
+def keys_create(ctx: click.Context, role: str, name: str, store: Path | None) -> None:
+    """Create a key and print it once."""
+    from intimacy_graph.keys import KeyRing, Role
+
+    ring = KeyRing(_keys_file(ctx, store))
+    secret, record = ring.create(Role(role), name)
+    click.echo(secret)
+    click.echo(f"created {record.role} key {record.id}; it is shown only now.", err=True)
+
+
+@keys.command(name="list")
+@store_option
+@click.pass_context
+def keys_list(ctx: click.Context, store: Path | None) -> None:
+    """List keys (ids and roles, never secrets)."""
+    from intimacy_graph.keys import KeyRing
+
+    for record in KeyRing(_keys_file(ctx, store)).list():
+        state = "revoked" if record.revoked else "active"
+        click.echo(f"{record.id}\t{record.role}\t{state}\t{record.created}\t{record.name}")
+
+
+@keys.command(name="revoke")
+@click.argument("key_id")
+@store_option
+@click.pass_context
+def keys_revoke(ctx: click.Context, key_id: str, store: Path | None) -> None:
+    """Revoke a key by its id."""
+    from intimacy_graph.keys import KeyRing
+
+    if not KeyRing(_keys_file(ctx, store)).revoke(key_id):
+        _fail(f"no key with id {key_id!r}", EXIT_UNUSABLE)
+    click.echo(f"revoked {key_id}")
 
 
 if __name__ == "__main__":  # pragma: no cover

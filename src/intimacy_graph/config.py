@@ -35,8 +35,24 @@ class Settings(BaseSettings):
     port: int = 8000
     query_timeout_s: float = 10.0
     max_rows: int = 10_000
+    query_workers: int = 2
+    max_query_bytes: int = 100_000
+    max_query_depth: int = 64
     max_body_bytes: int = 4 * 1024 * 1024
+
+    store_path: Path | None = None
 
     @property
     def store_dir(self) -> Path:
-        return self.data_dir / "store"
+        """The Oxigraph store: ``store_path`` if set, else ``<data_dir>/store``."""
+        return self.store_path if self.store_path is not None else self.data_dir / "store"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        """Read snapshots (hard-linked backups) beside the store, on the same file system."""
+        return self.store_dir.with_name(self.store_dir.name + ".snapshots")
+
+    @property
+    def keys_file(self) -> Path:
+        """API key hashes, kept beside the store they open."""
+        return self.store_dir.with_name(self.store_dir.name + ".keys.json")

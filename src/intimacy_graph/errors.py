@@ -84,3 +84,10 @@ class ReasonerUnavailableError(ReasonerError):
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message, code="reasoner-unavailable", **details)
+
+
+class UnsupportedMediaTypeError(UnusableInputError):
+    """A request body in a media type the route does not take (HTTP 415)."""
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message, code="unsupported-media-type", **details)

@@ -24,7 +24,10 @@ class Store(Protocol):
     """What the build, the API and the CLI need from a quad store."""
 
     def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[Row]:
-        """Rows of a SELECT query, unbound variables left out of each row."""
+        """Rows of a SELECT query, unbound variables left out of each row.
+
+        A bound variable must be projected (SEP-0007 substitution, as pyoxigraph does it).
+        """
         ...
 
     def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool: ...

@@ -37,15 +37,18 @@ def _split_prologue(request: str) -> tuple[list[str], str]:
     lines = request.splitlines()
     head: list[str] = []
     i = 0
-    while i < len(lines) and (_PROLOGUE_LINE.match(lines[i]) or not lines[i].strip()
-                              or lines[i].lstrip().startswith("#")):
+    while i < len(lines) and (
+        _PROLOGUE_LINE.match(lines[i]) or not lines[i].strip() or lines[i].lstrip().startswith("#")
+    ):
         if _PROLOGUE_LINE.match(lines[i]):
             head.append(lines[i].strip())
         i += 1
     return head, "\n".join(lines[i:])
 
 
-def _substitutions(bindings: Mapping[str, Node] | None) -> dict[ox.Variable, object] | None:
+def _substitutions(
+    bindings: Mapping[str, Node] | None,
+) -> dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] | None:
     if not bindings:
         return None
     return {ox.Variable(name): to_oxigraph(value) for name, value in bindings.items()}
@@ -69,6 +72,7 @@ class OxigraphStore:
         except OSError as exc:
             raise StoreError(f"cannot open the store at {path}: {exc}", path=str(path)) from exc
         self.path = path
+        self.read_only = read_only
 
     @property
     def raw(self) -> ox.Store:
@@ -77,8 +81,9 @@ class OxigraphStore:
 
     def _query(self, query: str, bindings: Mapping[str, Node] | None) -> object:
         try:
-            return self._store.query(query, use_default_graph_as_union=True,
-                                     substitutions=_substitutions(bindings))
+            return self._store.query(
+                query, use_default_graph_as_union=True, substitutions=_substitutions(bindings)
+            )
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
 
@@ -109,8 +114,13 @@ class OxigraphStore:
             raise QuerySyntaxError("expected a CONSTRUCT or DESCRIBE query")
         graph = Graph()
         for triple in result:
-            graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate),  # type: ignore[arg-type]
-                       to_rdflib(triple.object)))
+            graph.add(
+                (
+                    to_rdflib(triple.subject),
+                    to_rdflib(triple.predicate),
+                    to_rdflib(triple.object),
+                )
+            )
         return graph
 
     def query_serialized(self, query: str, fmt: str) -> tuple[bytes, str]:
@@ -157,16 +167,49 @@ class OxigraphStore:
         except OSError as exc:
             raise StoreError(f"the update was not applied: {exc}") from exc
 
-    def graph(self, name: URIRef) -> Graph:
+    def write_graph(
+        self, name: URIRef | None, data: Graph, *, replace: bool = True, drop: bool = False
+    ) -> None:
+        """Replace (or merge into) one graph — ``None`` is the default graph — in one
+        transaction; ``drop`` removes a named graph altogether."""
+        target = "DEFAULT" if name is None else f"GRAPH {URIRef(name).n3()}"
+        operations = []
+        if replace or drop:
+            operations.append(
+                f"DROP SILENT {target}" if drop or name is not None else "CLEAR SILENT DEFAULT"
+            )
+        if len(data) and not drop:
+            body = data.serialize(format="nt")
+            inner = body if name is None else f"GRAPH {URIRef(name).n3()} {{\n{body}\n}}"
+            operations.append(f"INSERT DATA {{\n{inner}\n}}")
+        if not operations:
+            return
+        if name is not None and not drop and not len(data):
+            operations.append(f"CREATE SILENT GRAPH {URIRef(name).n3()}")
+        self.update(" ;\n".join(operations))
+
+    def has_graph(self, name: URIRef | None) -> bool:
+        if name is None:
+            return True
+        return bool(self._store.contains_named_graph(ox.NamedNode(str(name))))
+
+    def graph(self, name: URIRef | None) -> Graph:
         graph = Graph()
-        for quad in self._store.quads_for_pattern(None, None, None, ox.NamedNode(str(name))):
-            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate),  # type: ignore[arg-type]
-                       to_rdflib(quad.object)))
+        context = ox.DefaultGraph() if name is None else ox.NamedNode(str(name))
+        for quad in self._store.quads_for_pattern(None, None, None, context):
+            graph.add(
+                (
+                    to_rdflib(quad.subject),
+                    to_rdflib(quad.predicate),
+                    to_rdflib(quad.object),
+                )
+            )
         return graph
 
     def named_graphs(self) -> list[URIRef]:
-        return sorted(URIRef(g.value) for g in self._store.named_graphs()
-                      if isinstance(g, ox.NamedNode))
+        return sorted(
+            URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)
+        )
 
     def dataset(self) -> Dataset:
         data = self._store.dump(format=ox.RdfFormat.N_QUADS)
@@ -178,7 +221,7 @@ class OxigraphStore:
         return len(self._store)
 
     def flush(self) -> None:
-        if self.path is not None:
+        if self.path is not None and not self.read_only:
             self._store.flush()
 
     def close(self) -> None:

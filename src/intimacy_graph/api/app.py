@@ -1,0 +1,187 @@
+"""``create_app(settings)``: the one place configuration enters and errors become HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from intimacy_graph import __version__
+from intimacy_graph.api.negotiation import NotAcceptableError
+from intimacy_graph.config import Settings
+from intimacy_graph.errors import (
+    IntimacyGraphError,
+    NotFoundError,
+    QueryRefusedError,
+    QuerySyntaxError,
+    QueryTimeoutError,
+    StoreError,
+    StoreUnavailableError,
+    UnsupportedMediaTypeError,
+    UnusableInputError,
+    ValidationFailedError,
+)
+from intimacy_graph.keys import AuthError, ForbiddenError
+from intimacy_graph.service import Service
+from intimacy_graph.sparql_workers import QueryCrashedError, ServiceBusyError
+
+#: The one table that maps domain errors to HTTP statuses (most specific first).
+STATUS: list[tuple[type[IntimacyGraphError], int]] = [
+    (AuthError, 401),
+    (ForbiddenError, 403),
+    (NotFoundError, 404),
+    (NotAcceptableError, 406),
+    (ValidationFailedError, 422),
+    (UnsupportedMediaTypeError, 415),
+    (QueryTimeoutError, 503),
+    (ServiceBusyError, 503),
+    (StoreUnavailableError, 503),
+    (QueryCrashedError, 400),
+    (QueryRefusedError, 400),
+    (QuerySyntaxError, 400),
+    (UnusableInputError, 400),
+    (StoreError, 503),
+]
+
+
+def status_of(exc: IntimacyGraphError) -> int:
+    for cls, status in STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 400
+
+
+def error_response(status: int, code: str, message: str, **extra: object) -> JSONResponse:
+    headers = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="intimacy-graph"'
+    if status == 503:
+        headers["Retry-After"] = "1"
+    return JSONResponse(
+        {"code": code, "message": message, **extra}, status_code=status, headers=headers
+    )
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            response = error_response(
+                413, "body-too-large", f"The request body is larger than {self.limit:,} bytes."
+            )
+            await response(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            response = error_response(
+                413, "body-too-large", f"The request body is larger than {self.limit:,} bytes."
+            )
+            await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def create_app(settings: Settings | None = None, *, service: Service | None = None) -> FastAPI:
+    """The application; tests pass their own settings (and may share a started service)."""
+    settings = settings or Settings()
+    owned = service is None
+    svc = service or Service(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if owned:
+            await svc.start()
+        try:
+            yield
+        finally:
+            if owned:
+                await svc.close()
+
+    app = FastAPI(
+        title="intimacy-graph",
+        version=__version__,
+        lifespan=lifespan,
+        description="A psychology concept ontology and knowledge graph: SPARQL 1.1, "
+        "concept API and Linked Data.",
+    )
+    app.state.service = svc
+    app.state.settings = settings
+
+    @app.exception_handler(IntimacyGraphError)
+    async def domain_error(request: Request, exc: IntimacyGraphError) -> JSONResponse:
+        return error_response(
+            status_of(exc),
+            exc.code,
+            exc.message,
+            **{k: v for k, v in exc.details.items() if isinstance(v, str | int | float | bool)},
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameters(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()
+        ]
+        return error_response(400, "bad-parameter", "; ".join(problems) or "Bad parameters.")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
+        return response
+
+    from intimacy_graph.api.routes import graph_store, health, sparql
+
+    app.include_router(sparql.router)
+    app.include_router(graph_store.router)
+    app.include_router(health.router)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Content-Type", "Accept", "Authorization"],
+        expose_headers=["X-SPARQL-MaxRows", "X-Truncated", "ETag"],
+    )
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app

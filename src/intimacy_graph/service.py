@@ -1,0 +1,197 @@
+"""The running service: one writer, consistent snapshots for readers, SPARQL workers.
+
+Writes go to the primary store under one lock, each as one transaction, then the inference
+rules are re-applied, then a new snapshot (``Store.backup()``: hard links, milliseconds) is
+published.  Every reader — the worker processes behind ``/sparql`` and the in-process reader
+behind the REST API — opens only published snapshots, so none ever sees a half-applied write
+or stale inference beside new data (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+
+from intimacy_graph import build as building
+from intimacy_graph.config import Settings
+from intimacy_graph.errors import QueryRefusedError
+from intimacy_graph.keys import ApiKey, KeyRing
+from intimacy_graph.namespaces import DCTERMS, PROV, Iris
+from intimacy_graph.sparql_guard import Inspection, inspect
+from intimacy_graph.sparql_workers import QueryJob, QueryOutput, WorkerPool
+from intimacy_graph.store import OxigraphStore
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    generation: int
+    path: Path
+
+
+class Service:
+    """Everything a request handler needs, created once per app by ``create_app``."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.iris = Iris(settings.base_iri)
+        self.keys = KeyRing(settings.keys_file)
+        self._write_lock = threading.Lock()
+        self._snap_lock = threading.Lock()
+        self.primary: OxigraphStore | None = None
+        self.reader: OxigraphStore | None = None
+        self.snapshot: Snapshot | None = None
+        self._known_graphs: frozenset[str] = frozenset()
+        self.workers = WorkerPool(settings.query_workers, timeout_s=settings.query_timeout_s)
+        self.ready = False
+
+    # -- life cycle ------------------------------------------------------------------------
+    def open(self) -> None:
+        """Open (or build, on first start) the store and publish the first snapshot."""
+        self.primary = OxigraphStore(self.settings.store_dir)
+        if not any(
+            str(g).startswith(str(self.iris.graph("note/"))) for g in self.primary.named_graphs()
+        ):
+            building.build(
+                self.primary,
+                notes_dir=self.settings.notes_dir,
+                iris=self.iris,
+                max_bytes=self.settings.max_note_bytes,
+            )
+        snapshots = self.settings.snapshots_dir
+        shutil.rmtree(snapshots, ignore_errors=True)
+        snapshots.mkdir(parents=True)
+        self._publish()
+
+    async def start(self) -> None:
+        self.open()
+        await self.workers.start()
+        self.ready = True
+
+    async def close(self) -> None:
+        self.ready = False
+        await self.workers.close()
+        with self._snap_lock:
+            if self.reader is not None:
+                self.reader.close()
+                self.reader = None
+        if self.primary is not None:
+            self.primary.close()
+            self.primary = None
+
+    # -- snapshots -------------------------------------------------------------------------
+    def _publish(self) -> None:
+        assert self.primary is not None
+        self.primary.flush()
+        generation = (self.snapshot.generation + 1) if self.snapshot else 1
+        path = self.settings.snapshots_dir / f"{generation:08d}"
+        self.primary.raw.backup(str(path))
+        reader = OxigraphStore(path, read_only=True)
+        with self._snap_lock:
+            old = self.reader
+            self.reader = reader
+            self.snapshot = Snapshot(generation, path)
+            self._known_graphs = frozenset(str(g) for g in reader.named_graphs())
+        if old is not None:
+            old.close()
+        self._prune_snapshots()
+
+    def _prune_snapshots(self) -> None:
+        assert self.snapshot is not None
+        in_use = self.workers.generations_in_use | {self.snapshot.generation}
+        oldest = min(g for g in in_use if g >= 0) if in_use else self.snapshot.generation
+        for folder in self.settings.snapshots_dir.iterdir():
+            with contextlib.suppress(ValueError):
+                if int(folder.name) < oldest:
+                    shutil.rmtree(folder, ignore_errors=True)
+
+    @property
+    def known_graphs(self) -> frozenset[str]:
+        return self._known_graphs
+
+    # -- reads -----------------------------------------------------------------------------
+    def check_query(self, text: str) -> Inspection:
+        if len(text.encode("utf-8")) > self.settings.max_query_bytes:
+            raise QueryRefusedError(
+                f"The query is longer than {self.settings.max_query_bytes:,} bytes.",
+                code="query-too-large",
+            )
+        return inspect(
+            text, known_graphs=self.known_graphs, max_depth=self.settings.max_query_depth
+        )
+
+    async def query(
+        self,
+        text: str,
+        fmt: str,
+        *,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> QueryOutput:
+        """Run a public query in a worker, over the current snapshot."""
+        snapshot = self.snapshot
+        assert snapshot is not None
+        for iri in [*(default_graphs or []), *(named_graphs or [])]:
+            if iri not in self.known_graphs:
+                raise QueryRefusedError(
+                    f"<{iri}> names no graph of this store; this endpoint never fetches "
+                    "remote data.",
+                    code="remote-dataset-refused",
+                    iri=iri,
+                )
+        job = QueryJob(
+            text,
+            fmt,
+            str(snapshot.path),
+            snapshot.generation,
+            self.settings.max_rows,
+            tuple(default_graphs) if default_graphs is not None else None,
+            tuple(named_graphs) if named_graphs is not None else None,
+        )
+        return await self.workers.run(job)
+
+    # -- writes ----------------------------------------------------------------------------
+    def update(self, text: str, key: ApiKey) -> None:
+        """Apply a SPARQL Update (already checked) as one transaction, re-infer, publish."""
+        with self._write_lock:
+            assert self.primary is not None
+            self.primary.update(text)
+            self._after_write("sparql-update", key, text)
+
+    def replace_graph(
+        self, graph: URIRef | None, data: Graph, key: ApiKey, *, merge: bool = False
+    ) -> None:
+        """Graph Store Protocol PUT (replace) or POST (merge); ``None`` = the default graph."""
+        with self._write_lock:
+            assert self.primary is not None
+            self.primary.write_graph(graph, data, replace=not merge)
+            self._after_write("graph-store-" + ("post" if merge else "put"), key, str(graph))
+
+    def drop_graph(self, graph: URIRef | None, key: ApiKey) -> bool:
+        with self._write_lock:
+            assert self.primary is not None
+            existed = self.primary.has_graph(graph)
+            if existed:
+                self.primary.write_graph(graph, Graph(), replace=True, drop=True)
+                self._after_write("graph-store-delete", key, str(graph))
+            return existed
+
+    def _after_write(self, what: str, key: ApiKey, detail: str) -> None:
+        assert self.primary is not None
+        now = datetime.now(UTC)
+        run = self.iris.run(building.run_id(now, [what, detail, key.id]))
+        record = Graph()
+        record.add((run, RDF.type, PROV.Activity))
+        record.add((run, RDFS.label, Literal(what)))
+        record.add((run, PROV.startedAtTime, Literal(now.isoformat(), datatype=XSD.dateTime)))
+        record.add((run, DCTERMS.creator, Literal(f"key:{key.id}")))
+        record.add((run, RDFS.comment, Literal(detail[:10_000])))
+        building.reinfer(
+            self.primary, self.iris, extra=[building.insert_data(self.iris.changes_graph, record)]
+        )
+        self._publish()
