@@ -23,6 +23,7 @@ from intimacy_graph.diagnostics import Diagnostic, Report, Severity
 from intimacy_graph.encode import CompiledNote, build_registry, encode_note
 from intimacy_graph.namespaces import DCTERMS, PROV, Iris
 from intimacy_graph.notes import parse_note, read_note
+from intimacy_graph.notes.reader import DEFAULT_MAX_BYTES
 from intimacy_graph.resources import ontology_file
 from intimacy_graph.store import OxigraphStore
 from intimacy_graph.validation import shacl_validate
@@ -127,7 +128,7 @@ def build(
     *,
     notes_dir: Path,
     iris: Iris | None = None,
-    max_bytes: int = 2 * 1024 * 1024,
+    max_bytes: int = DEFAULT_MAX_BYTES,
     prune: bool = True,
     progress: Progress | None = None,
 ) -> BuildResult:

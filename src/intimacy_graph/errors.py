@@ -91,3 +91,9 @@ class UnsupportedMediaTypeError(UnusableInputError):
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message, code="unsupported-media-type", **details)
+
+
+class NotReadyError(IntimacyGraphError):
+    """The service is starting (store opening, index building): try again shortly (503)."""
+
+    code = "not-ready"

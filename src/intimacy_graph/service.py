@@ -23,6 +23,7 @@ from intimacy_graph.config import Settings
 from intimacy_graph.errors import QueryRefusedError
 from intimacy_graph.keys import ApiKey, KeyRing
 from intimacy_graph.namespaces import DCTERMS, PROV, Iris
+from intimacy_graph.search import ConceptIndex
 from intimacy_graph.sparql_guard import Inspection, inspect
 from intimacy_graph.sparql_workers import QueryJob, QueryOutput, WorkerPool
 from intimacy_graph.store import OxigraphStore
@@ -48,6 +49,7 @@ class Service:
         self.snapshot: Snapshot | None = None
         self._known_graphs: frozenset[str] = frozenset()
         self.workers = WorkerPool(settings.query_workers, timeout_s=settings.query_timeout_s)
+        self.index: ConceptIndex | None = None
         self.ready = False
 
     # -- life cycle ------------------------------------------------------------------------
@@ -66,7 +68,7 @@ class Service:
         snapshots = self.settings.snapshots_dir
         shutil.rmtree(snapshots, ignore_errors=True)
         snapshots.mkdir(parents=True)
-        self._publish()
+        self._publish(index="background")
 
     async def start(self) -> None:
         self.open()
@@ -85,7 +87,7 @@ class Service:
             self.primary = None
 
     # -- snapshots -------------------------------------------------------------------------
-    def _publish(self) -> None:
+    def _publish(self, index: str = "now") -> None:
         assert self.primary is not None
         self.primary.flush()
         generation = (self.snapshot.generation + 1) if self.snapshot else 1
@@ -100,6 +102,22 @@ class Service:
         if old is not None:
             old.close()
         self._prune_snapshots()
+        if index == "now":
+            self._rebuild_index(reader, generation)
+        else:
+            threading.Thread(
+                target=self._rebuild_index,
+                args=(reader, generation),
+                daemon=True,
+                name="concept-index",
+            ).start()
+
+    def _rebuild_index(self, reader: OxigraphStore, generation: int) -> None:
+        """Build the search index of ``generation`` and swap it in (unless a newer one won)."""
+        index = ConceptIndex.from_store(reader, generation)
+        with self._snap_lock:
+            if self.index is None or self.index.generation < generation:
+                self.index = index
 
     def _prune_snapshots(self) -> None:
         assert self.snapshot is not None

@@ -18,6 +18,7 @@ from intimacy_graph.config import Settings
 from intimacy_graph.errors import (
     IntimacyGraphError,
     NotFoundError,
+    NotReadyError,
     QueryRefusedError,
     QuerySyntaxError,
     QueryTimeoutError,
@@ -40,6 +41,7 @@ STATUS: list[tuple[type[IntimacyGraphError], int]] = [
     (ValidationFailedError, 422),
     (UnsupportedMediaTypeError, 415),
     (QueryTimeoutError, 503),
+    (NotReadyError, 503),
     (ServiceBusyError, 503),
     (StoreUnavailableError, 503),
     (QueryCrashedError, 400),
@@ -142,7 +144,11 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
             status_of(exc),
             exc.code,
             exc.message,
-            **{k: v for k, v in exc.details.items() if isinstance(v, str | int | float | bool)},
+            **{
+                k: v
+                for k, v in exc.details.items()
+                if isinstance(v, str | int | float | bool | list | dict)
+            },
         )
 
     @app.exception_handler(RequestValidationError)
@@ -171,11 +177,14 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         )
         return response
 
-    from intimacy_graph.api.routes import graph_store, health, sparql
+    from intimacy_graph.api.routes import concepts, graph_store, health, linked_data, sparql
 
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
     app.include_router(health.router)
+    app.include_router(concepts.router)
+    app.include_router(concepts.root)
+    app.include_router(linked_data.router)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
