@@ -113,8 +113,14 @@ def encode_note(note: Note, iris: Iris, *, run: URIRef, modified: datetime) -> C
     return out
 
 
-def _statement(g: Graph, out: CompiledNote, note: Note, entry: Entry, iris: Iris,
-               concept: Callable[[str, str], URIRef]) -> None:
+def _statement(
+    g: Graph,
+    out: CompiledNote,
+    note: Note,
+    entry: Entry,
+    iris: Iris,
+    concept: Callable[[str, str], URIRef],
+) -> None:
     me = iris.concept(note.slug)
     if entry.kind is Kind.EVIDENCE:
         assert entry.citation is not None
@@ -137,8 +143,9 @@ def _statement(g: Graph, out: CompiledNote, note: Note, entry: Entry, iris: Iris
         else:
             assert entry.domain is not None
             domain = iris.concept(entry.domain.object_slug)
-            node = iris.statement(note.slug, "implication", entry.domain.object_slug,
-                                  slugify(entry.label))
+            node = iris.statement(
+                note.slug, "implication", entry.domain.object_slug, slugify(entry.label)
+            )
         g.add((node, IG.domain, domain))
     else:
         target = concept(entry.object_slug, entry.object_label)

@@ -31,8 +31,9 @@ class Outcome:
         return not any(d.severity is Severity.ERROR for d in self.results)
 
 
-def validate_note_bytes(data: bytes, file: str, iris: Iris,
-                        max_bytes: int = DEFAULT_MAX_BYTES) -> Outcome:
+def validate_note_bytes(
+    data: bytes, file: str, iris: Iris, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Outcome:
     """Parser diagnostics, then (if the note has no errors) SHACL over its compiled graph."""
     note, diags = read_note_bytes(data, file, max_bytes)
     outcome = Outcome(results=list(diags))
@@ -54,8 +55,18 @@ def validate_rdf_bytes(data: bytes, file: str, fmt: str) -> Outcome:
         graph = union(parse_rdf(data, fmt))
     except UnusableInputError as exc:
         line = exc.details.get("line")
-        return Outcome([Diagnostic(exc.code, Severity.ERROR, exc.message, file=file,
-                                   line=line if isinstance(line, int) else None)], unusable=True)
+        return Outcome(
+            [
+                Diagnostic(
+                    exc.code,
+                    Severity.ERROR,
+                    exc.message,
+                    file=file,
+                    line=line if isinstance(line, int) else None,
+                )
+            ],
+            unusable=True,
+        )
     return Outcome(shacl_validate(graph, file=file))
 
 
@@ -64,14 +75,30 @@ def validate_file(path: Path, *, iris: Iris, max_bytes: int = DEFAULT_MAX_BYTES)
     file = str(path)
     try:
         if path.stat().st_size > max_bytes:
-            return Outcome([Diagnostic("file-too-large", Severity.ERROR,
-                                       f"The file is larger than {max_bytes:,} bytes.",
-                                       file=file)], unusable=True)
+            return Outcome(
+                [
+                    Diagnostic(
+                        "file-too-large",
+                        Severity.ERROR,
+                        f"The file is larger than {max_bytes:,} bytes.",
+                        file=file,
+                    )
+                ],
+                unusable=True,
+            )
         data = path.read_bytes()
     except OSError as exc:
-        return Outcome([Diagnostic("unreadable-file", Severity.ERROR,
-                                   f"The file cannot be read: {exc.strerror}.", file=file)],
-                       unusable=True)
+        return Outcome(
+            [
+                Diagnostic(
+                    "unreadable-file",
+                    Severity.ERROR,
+                    f"The file cannot be read: {exc.strerror}.",
+                    file=file,
+                )
+            ],
+            unusable=True,
+        )
     if path.suffix.lower() in NOTE_SUFFIXES:
         return validate_note_bytes(data, file, iris, max_bytes)
     try:

@@ -21,10 +21,21 @@ FORMATS = {
 }
 #: Aliases accepted on the command line and in ``?format=``.
 ALIASES = {
-    "ttl": "turtle", "turtle": "turtle", "nt": "ntriples", "ntriples": "ntriples",
-    "n-triples": "ntriples", "nq": "nquads", "nquads": "nquads", "n-quads": "nquads",
-    "trig": "trig", "rdf": "rdfxml", "xml": "rdfxml", "rdfxml": "rdfxml", "owl": "rdfxml",
-    "jsonld": "jsonld", "json-ld": "jsonld",
+    "ttl": "turtle",
+    "turtle": "turtle",
+    "nt": "ntriples",
+    "ntriples": "ntriples",
+    "n-triples": "ntriples",
+    "nq": "nquads",
+    "nquads": "nquads",
+    "n-quads": "nquads",
+    "trig": "trig",
+    "rdf": "rdfxml",
+    "xml": "rdfxml",
+    "rdfxml": "rdfxml",
+    "owl": "rdfxml",
+    "jsonld": "jsonld",
+    "json-ld": "jsonld",
 }
 MEDIA_TYPES = {
     "turtle": "text/turtle",
@@ -35,9 +46,17 @@ MEDIA_TYPES = {
     "jsonld": "application/ld+json",
 }
 DATASET_FORMATS = {"nquads", "trig"}
-_SUFFIXES = {".ttl": "turtle", ".nt": "ntriples", ".nq": "nquads", ".trig": "trig",
-             ".rdf": "rdfxml", ".owl": "rdfxml", ".xml": "rdfxml", ".jsonld": "jsonld",
-             ".json": "jsonld"}
+_SUFFIXES = {
+    ".ttl": "turtle",
+    ".nt": "ntriples",
+    ".nq": "nquads",
+    ".trig": "trig",
+    ".rdf": "rdfxml",
+    ".owl": "rdfxml",
+    ".xml": "rdfxml",
+    ".jsonld": "jsonld",
+    ".json": "jsonld",
+}
 
 
 def format_of(name: str) -> str:
@@ -48,8 +67,10 @@ def format_of(name: str) -> str:
     suffix = PurePath(name).suffix.lower()
     if suffix in _SUFFIXES:
         return _SUFFIXES[suffix]
-    raise UnusableInputError(f"Unknown RDF format {name!r}; use one of "
-                             f"{', '.join(sorted(FORMATS))}.", code="unknown-format")
+    raise UnusableInputError(
+        f"Unknown RDF format {name!r}; use one of {', '.join(sorted(FORMATS))}.",
+        code="unknown-format",
+    )
 
 
 def _refuse_remote_contexts(value: Any, allowed: dict[str, Any]) -> Any:
@@ -73,7 +94,9 @@ def _context(value: Any, allowed: dict[str, Any]) -> Any:
             return allowed[value]
         raise UnusableInputError(
             f"The JSON-LD context {value!r} is remote; only this service's own context is "
-            "accepted, and nothing is ever fetched.", code="remote-context-refused")
+            "accepted, and nothing is ever fetched.",
+            code="remote-context-refused",
+        )
     if isinstance(value, list):
         return [_context(item, allowed) for item in value]
     if isinstance(value, dict):
@@ -81,33 +104,44 @@ def _context(value: Any, allowed: dict[str, Any]) -> Any:
     return value
 
 
-def parse_rdf(data: bytes, fmt: str, *, allowed_contexts: dict[str, Any] | None = None,
-              base: str | None = None) -> Dataset:
+def parse_rdf(
+    data: bytes,
+    fmt: str,
+    *,
+    allowed_contexts: dict[str, Any] | None = None,
+    base: str | None = None,
+) -> Dataset:
     """Parse user RDF without fetching anything: no DTDs in XML, no remote JSON-LD contexts."""
     fmt = format_of(fmt)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise UnusableInputError(f"The RDF is not valid UTF-8 (byte {exc.start}).",
-                                 code="invalid-utf8") from exc
+        raise UnusableInputError(
+            f"The RDF is not valid UTF-8 (byte {exc.start}).", code="invalid-utf8"
+        ) from exc
     if fmt == "rdfxml" and ("<!DOCTYPE" in text or "<!ENTITY" in text):
-        raise UnusableInputError("XML with a DOCTYPE or ENTITY declaration is refused.",
-                                 code="xml-doctype-refused")
+        raise UnusableInputError(
+            "XML with a DOCTYPE or ENTITY declaration is refused.", code="xml-doctype-refused"
+        )
     if fmt == "jsonld":
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise UnusableInputError(f"The JSON-LD is not valid JSON: {exc.msg} at line "
-                                     f"{exc.lineno}.", code="rdf-syntax", line=exc.lineno) from exc
+            raise UnusableInputError(
+                f"The JSON-LD is not valid JSON: {exc.msg} at line {exc.lineno}.",
+                code="rdf-syntax",
+                line=exc.lineno,
+            ) from exc
         text = json.dumps(_refuse_remote_contexts(doc, allowed_contexts or {}))
     ds = Dataset()
     try:
         ds.parse(data=text, format=FORMATS[fmt], publicID=base or "urn:x-intimacy-graph:input/")
     except UnusableInputError:
         raise
-    except Exception as exc:  # noqa: BLE001 - every rdflib parser raises its own types
-        raise UnusableInputError(f"The {fmt} input could not be parsed: {exc}",
-                                 code="rdf-syntax") from exc
+    except Exception as exc:
+        raise UnusableInputError(
+            f"The {fmt} input could not be parsed: {exc}", code="rdf-syntax"
+        ) from exc
     return ds
 
 

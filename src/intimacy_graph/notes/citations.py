@@ -6,9 +6,11 @@ import re
 
 from intimacy_graph.notes.model import Citation
 
-_NAME = r"[A-Z][\w'’-]*(?:\s+(?:van|von|de|der|den|da|di|du|la|le)\s+[A-Z][\w'’-]*)?"  # noqa: RUF001
+_NAME = r"[A-Z][\w'’-]*(?:\s+(?:van|von|de|der|den|da|di|du|la|le)\s+[A-Z][\w'’-]*)?"
+# At most eight names: an unbounded repetition made a long run of "Name, Name, …" take
+# seconds to scan (each start position re-walked the whole run).
 _AUTHORS = (
-    rf"(?P<authors>{_NAME}(?:(?:,\s+(?:and\s+|&\s+)?|\s+and\s+|\s+&\s+){_NAME})*"
+    rf"(?P<authors>{_NAME}(?:(?:,\s+(?:and\s+|&\s+)?|\s+and\s+|\s+&\s+){_NAME}){{0,7}}"
     r"(?:,?\s+et\s+al\.?)?)"
 )
 _YEAR = r"(?P<year>(?:1[5-9]|20)\d{2}[a-z]?)"
@@ -44,14 +46,16 @@ def parse_label(label: str, line: int) -> Citation | None:
     authors = split_authors(match["authors"])
     if not authors:
         return None
-    return Citation(label=label.strip().rstrip(":").strip(), authors=authors,
-                    year=match["year"], line=line)
+    return Citation(
+        label=label.strip().rstrip(":").strip(), authors=authors, year=match["year"], line=line
+    )
 
 
 def find_in_text(text: str, line: int) -> list[Citation]:
     """Author–year citations in running text: "Collins et al. (1994)", "(Altman & Taylor, 1973)".
 
-    >>> [c.slug for c in find_in_text("as Altman and Taylor (1973) and (Collins et al., 1994) show", 1)]
+    >>> text = "as Altman and Taylor (1973) and (Collins et al., 1994) show"
+    >>> [c.slug for c in find_in_text(text, 1)]
     ['altman-1973', 'collins-1994']
     """
     found: list[tuple[int, Citation]] = []

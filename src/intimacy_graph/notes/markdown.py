@@ -7,7 +7,10 @@ whose wiki-links carry their line numbers.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
@@ -16,7 +19,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from intimacy_graph.notes.model import WikiLink
 
-LABEL_SEPARATORS = (":", "-", "–", "—")  # noqa: RUF001 - en and em dash are separators too
+LABEL_SEPARATORS = (":", "-", "–", "—")  # en and em dash are separators too
 
 
 @dataclass
@@ -52,26 +55,33 @@ class ListItem:
     extra: list[str] = field(default_factory=list)  # non-list blocks inside the item, as written
 
 
+# What ends a ``[[``: its ``]]``, or (unclosed) a new ``[[`` or the end of the line.
+_LINK_STOP = re.compile(r"\[\[|\]\]|\n")
+_RAW_MAX = 60  # characters of an unclosed link quoted in its diagnostic
+
+
 def _wikilink_rule(state: StateInline, silent: bool) -> bool:
     src, pos = state.src, state.pos
     if not src.startswith("[[", pos):
         return False
-    end = src.find("]]", pos + 2)
-    newline = src.find("\n", pos + 2)
-    reopen = src.find("[[", pos + 2)
-    unclosed = (
-        end == -1 or (newline != -1 and newline < end) or (reopen != -1 and reopen < end)
-    )
-    if not silent:
-        if unclosed:
+    # One forward search that stops at the first ``[[``/``]]``/newline: linear in the note
+    # (searching for each separately was quadratic on a run of ``[[``).
+    stop = _LINK_STOP.search(src, pos + 2)
+    if stop is None or stop.group() != "]]":
+        if not silent:
+            raw = src[pos : pos + _RAW_MAX + 1].split("\n", 1)[0]
+            if len(raw) > _RAW_MAX:
+                raw = raw[:_RAW_MAX] + "…"
             token = state.push("wikilink_broken", "", 0)
             token.content = "[["
-            token.meta = {"offset": pos, "raw": src[pos : (newline if newline != -1 else None)]}
-        else:
-            token = state.push("wikilink", "", 0)
-            token.content = src[pos + 2 : end]
-            token.meta = {"offset": pos}
-    state.pos = pos + 2 if unclosed else end + 2
+            token.meta = {"offset": pos, "raw": raw}
+        state.pos = pos + 2
+        return True
+    if not silent:
+        token = state.push("wikilink", "", 0)
+        token.content = src[pos + 2 : stop.start()]
+        token.meta = {"offset": pos}
+    state.pos = stop.end()
     return True
 
 
@@ -97,8 +107,9 @@ def split_link(raw: str, line: int) -> WikiLink | None:
     target = target.strip()
     if not target:
         return None
-    return WikiLink(target=target, heading=heading.strip() or None, alias=alias.strip() or None,
-                    line=line)
+    return WikiLink(
+        target=target, heading=heading.strip() or None, alias=alias.strip() or None, line=line
+    )
 
 
 def render_inline(inline: SyntaxTreeNode, first_line: int) -> Inline:
@@ -109,7 +120,13 @@ def render_inline(inline: SyntaxTreeNode, first_line: int) -> Inline:
 
 
 def _line_at(content: str, offset: int, first_line: int) -> int:
-    return first_line + content.count("\n", 0, offset)
+    # Bisect over cached newline offsets: counting from 0 for every link was quadratic.
+    return first_line + bisect_left(_newlines(content), offset)
+
+
+@lru_cache(maxsize=8)
+def _newlines(content: str) -> tuple[int, ...]:
+    return tuple(m.start() for m in re.finditer("\n", content))
 
 
 def _render(nodes: list[SyntaxTreeNode], content: str, first_line: int, out: Inline) -> str:
@@ -159,7 +176,9 @@ def paragraph_inline(node: SyntaxTreeNode) -> Inline:
     return render_inline(inline, block_line(node))
 
 
-def _split_label(inline_node: SyntaxTreeNode, line: int) -> tuple[str | None, WikiLink | None, Inline]:
+def _split_label(
+    inline_node: SyntaxTreeNode, line: int
+) -> tuple[str | None, WikiLink | None, Inline]:
     """Split ``**Label**: text`` into the label (plain), its link if it is one, and the rest."""
     children = list(inline_node.children)
     while children and children[0].type == "text" and not children[0].content.strip():
@@ -173,8 +192,12 @@ def _split_label(inline_node: SyntaxTreeNode, line: int) -> tuple[str | None, Wi
     meaningful = [c for c in strong.children if not (c.type == "text" and not c.content.strip())]
     if len(meaningful) == 1 and meaningful[0].type == "wikilink" and label_part.links:
         label_link = label_part.links[0]
-    rest = Inline(text="", line=line, links=list(label_part.links) if label_link is None else [],
-                  broken=list(label_part.broken))
+    rest = Inline(
+        text="",
+        line=line,
+        links=list(label_part.links) if label_link is None else [],
+        broken=list(label_part.broken),
+    )
     text = _render(children[1:], inline_node.content, line, rest).strip()
     label = label.rstrip(":").strip()
     for sep in LABEL_SEPARATORS:
@@ -214,7 +237,16 @@ def list_items(node: SyntaxTreeNode, lines: list[str]) -> list[ListItem]:
                 children.extend(list_items(child, lines))
             else:
                 extra.append(block_source(child, lines))
-        items.append(ListItem(line=line, label=label, label_link=label_link,
-                              text="\n\n".join(texts), links=links, children=children,
-                              broken=broken, extra=extra))
+        items.append(
+            ListItem(
+                line=line,
+                label=label,
+                label_link=label_link,
+                text="\n\n".join(texts),
+                links=links,
+                children=children,
+                broken=broken,
+                extra=extra,
+            )
+        )
     return items

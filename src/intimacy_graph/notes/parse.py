@@ -7,6 +7,7 @@ a closing paragraph.  Text the format has no place for is kept as a :class:`Kept
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import PurePath
 
@@ -15,6 +16,7 @@ from markdown_it.tree import SyntaxTreeNode
 from intimacy_graph.diagnostics import Diagnostic, Severity
 from intimacy_graph.notes import citations
 from intimacy_graph.notes.markdown import (
+    Inline,
     ListItem,
     block_line,
     block_source,
@@ -28,15 +30,38 @@ from intimacy_graph.notes.sections import SectionKind, classify, normalise_headi
 from intimacy_graph.slugs import slugify
 
 _LISTS = ("bullet_list", "ordered_list")
+# Lines as markdown-it counts them (``str.splitlines`` also splits at U+2028, U+0085, …, which
+# shifted every later line and lost kept text).
+_NEWLINE = re.compile(r"\r\n?|\n")
+_QUOTE_MAX = 80
+_SEPARATORS = re.compile(r"[\s,;]+|\band\b")
 _SIMPLE = {
     SectionKind.CHARACTERISTICS: Kind.CHARACTERISTIC,
     SectionKind.TYPES: Kind.TYPE,
     SectionKind.BENEFITS: Kind.BENEFIT,
 }
-_SUMMARY = {"study", "research", "summary", "method", "methods", "design", "aim", "aims",
-            "procedure", "objective"}
-_FINDING = {"findings", "finding", "results", "result", "conclusion", "conclusions", "outcome",
-            "outcomes"}
+_SUMMARY = {
+    "study",
+    "research",
+    "summary",
+    "method",
+    "methods",
+    "design",
+    "aim",
+    "aims",
+    "procedure",
+    "objective",
+}
+_FINDING = {
+    "findings",
+    "finding",
+    "results",
+    "result",
+    "conclusion",
+    "conclusions",
+    "outcome",
+    "outcomes",
+}
 
 
 class _Section:
@@ -50,10 +75,11 @@ class _Section:
 class _Parser:
     def __init__(self, text: str, file: str) -> None:
         self.file = file
-        self.lines = text.splitlines()
+        self.lines = _NEWLINE.split(text.removeprefix("\ufeff"))
         self.note = Note(file=file, source=text, title="", title_line=1)
         self.diags = self.note.diagnostics
         self.seen: dict[tuple[str, ...], int] = {}
+        self.lead_term = False  # the first lead paragraph names a concept in bold
 
     # -- diagnostics -------------------------------------------------------------------
     def report(self, code: str, severity: Severity, line: int | None, message: str) -> None:
@@ -80,11 +106,15 @@ class _Parser:
                 self.note.links.extend(inline.links)
                 for broken in inline.broken:
                     if broken.code == "unclosed-wikilink":
-                        msg = (f"The wiki-link {broken.raw.strip()!r} is never closed: "
-                               "end it with ']]' on the same line.")
+                        msg = (
+                            f"The wiki-link {_q(broken.raw.strip())} is never closed: "
+                            "end it with ']]' on the same line."
+                        )
                     else:
-                        msg = (f"The wiki-link {broken.raw!r} has no target: write the "
-                               "concept's name between [[ and ]].")
+                        msg = (
+                            f"The wiki-link {_q(broken.raw)} has no target: write the "
+                            "concept's name between [[ and ]]."
+                        )
                     self.report(broken.code, Severity.ERROR, broken.line, msg)
 
     def _split(self, blocks: list[SyntaxTreeNode]) -> tuple[_Section, list[_Section]]:
@@ -94,12 +124,18 @@ class _Parser:
         for node in blocks:
             if node.type == "front_matter":
                 self.note.sections.append(
-                    KeptSection("Front matter", node.content.strip(), block_line(node)))
+                    KeptSection("Front matter", node.content.strip(), block_line(node))
+                )
             elif node.type == "heading":
                 text = render_inline(node.children[0], block_line(node)).text
                 kind = classify(text)
-                if (node.tag == "h1" and kind is None and not sections and not self.note.title
-                        and text):
+                if (
+                    node.tag == "h1"
+                    and kind is None
+                    and not sections
+                    and not self.note.title
+                    and text
+                ):
                     self.note.title, self.note.title_line = text, block_line(node)
                     continue
                 current = _Section(text, block_line(node), kind)
@@ -116,24 +152,33 @@ class _Parser:
             node = blocks[i]
             if node.type == "paragraph":
                 inline = paragraph_inline(node)
-                if classify(inline.text.rstrip(":")) is SectionKind.SEE_ALSO:
-                    self.note.see_also.extend(self._link_list(
-                        list_items(blocks[i + 1], self.lines)
-                        if i + 1 < len(blocks) and blocks[i + 1].type in _LISTS else [],
-                        "see also", inline.links))
+                if _is_see_also(inline):
+                    self.note.see_also.extend(
+                        self._link_list(
+                            list_items(blocks[i + 1], self.lines)
+                            if i + 1 < len(blocks) and blocks[i + 1].type in _LISTS
+                            else [],
+                            "see also",
+                            inline.links,
+                        )
+                    )
                     i += 2 if i + 1 < len(blocks) and blocks[i + 1].type in _LISTS else 1
                     continue
-                if not self.note.title:
-                    strong = _first_strong(node)
-                    if strong:
-                        self.note.title, self.note.title_line = strong, block_line(node)
+                strong = _first_strong(node)
+                if strong and not lead_parts:
+                    self.lead_term = True
+                if strong and not self.note.title:
+                    self.note.title, self.note.title_line = strong, block_line(node)
                 lead_parts.append(Text(inline.text, inline.line, inline.links))
             else:
                 self._keep("Preamble", [node], block_line(node))
             i += 1
         if lead_parts:
-            self.note.lead = Text("\n\n".join(p.text for p in lead_parts), lead_parts[0].line,
-                                  [link for p in lead_parts for link in p.links])
+            self.note.lead = Text(
+                "\n\n".join(p.text for p in lead_parts),
+                lead_parts[0].line,
+                [link for p in lead_parts for link in p.links],
+            )
 
     def _take_closing(self, section: _Section) -> None:
         tail: list[SyntaxTreeNode] = []
@@ -145,27 +190,41 @@ class _Parser:
             section.blocks = tail
             return
         parts = [paragraph_inline(node) for node in tail]
-        self.note.closing = Text("\n\n".join(p.text for p in parts), parts[0].line,
-                                 [link for p in parts for link in p.links])
+        self.note.closing = Text(
+            "\n\n".join(p.text for p in parts),
+            parts[0].line,
+            [link for p in parts for link in p.links],
+        )
 
     # -- sections ------------------------------------------------------------------------
     def _section(self, section: _Section) -> None:
         heading = section.heading or ""
         if not section.blocks:
-            self.report("empty-section", Severity.WARNING, section.line,
-                        f"The section {heading!r} is empty: add its content or remove the heading.")
+            self.report(
+                "empty-section",
+                Severity.WARNING,
+                section.line,
+                f"The section {_q(heading)} is empty: add its content or remove the heading.",
+            )
             return
         if section.kind is None:
             self._keep(heading, section.blocks, section.line)
-            self.report("unknown-section", Severity.INFO, section.line,
-                        f"The section {heading!r} is not one the format knows; its text is kept "
-                        "as written.")
+            self.report(
+                "unknown-section",
+                Severity.INFO,
+                section.line,
+                f"The section {_q(heading)} is not one the format knows; its text is kept "
+                "as written.",
+            )
             return
         if section.kind is SectionKind.CLOSING:
             parts = [paragraph_inline(n) for n in section.blocks if n.type == "paragraph"]
             if parts:
-                self.note.closing = Text("\n\n".join(p.text for p in parts), parts[0].line,
-                                         [link for p in parts for link in p.links])
+                self.note.closing = Text(
+                    "\n\n".join(p.text for p in parts),
+                    parts[0].line,
+                    [link for p in parts for link in p.links],
+                )
             others = [n for n in section.blocks if n.type != "paragraph"]
             if others:
                 self._keep(heading, others, block_line(others[0]))
@@ -175,8 +234,9 @@ class _Parser:
             if node.type in _LISTS:
                 items.extend(list_items(node, self.lines))
             elif section.kind is SectionKind.DEFINITION and node.type == "paragraph":
-                self._definition(paragraph_inline(node).text, block_line(node),
-                                 paragraph_inline(node).links)
+                self._definition(
+                    paragraph_inline(node).text, block_line(node), paragraph_inline(node).links
+                )
             else:
                 self._unplaced(heading, node)
         self._items(section.kind, items, heading)
@@ -205,23 +265,35 @@ class _Parser:
             kind = classify(item.label) if item.label else None
             if kind is None or kind is SectionKind.KEY_ASPECTS:
                 self._keep(item.label or heading, [], item.line, _item_markdown(item))
-                self.report("unknown-section", Severity.INFO, item.line,
-                            f"{item.label or 'This item'!r} under {heading!r} is not a part the "
-                            "format knows; its text is kept as written.")
+                self.report(
+                    "unknown-section",
+                    Severity.INFO,
+                    item.line,
+                    f"{_q(item.label) if item.label else 'This item'} under {_q(heading)} is not "
+                    "a part the format knows; its text is kept as written.",
+                )
             elif kind is SectionKind.DEFINITION:
                 self._definition(_full_text(item), item.line, _all_links(item))
             else:
                 if item.text:
                     self._keep(item.label or heading, [], item.line, item.text)
                 if not item.children:
-                    self.report("empty-section", Severity.WARNING, item.line,
-                                f"{item.label!r} lists nothing: add its items or remove it.")
+                    self.report(
+                        "empty-section",
+                        Severity.WARNING,
+                        item.line,
+                        f"{_q(item.label or heading)} lists nothing: add its items or remove it.",
+                    )
                 self._items(kind, item.children, item.label or heading)
 
     def _definition(self, text: str, line: int, links: list[WikiLink]) -> None:
         if not text:
-            self.report("missing-description", Severity.WARNING, line,
-                        "The Definition is empty: write what the concept is.")
+            self.report(
+                "missing-description",
+                Severity.WARNING,
+                line,
+                "The Definition is empty: write what the concept is.",
+            )
             return
         if self.note.definition is None:
             self.note.definition = Text(text, line, links)
@@ -229,9 +301,17 @@ class _Parser:
             self.note.definition.text += "\n\n" + text
             self.note.definition.links.extend(links)
 
-    def _entry(self, kind: Kind, item: ListItem, position: int, heading: str,
-               *, group: Entry | None = None, domain: Entry | None = None,
-               nested_are_items: bool = False) -> Entry | None:
+    def _entry(
+        self,
+        kind: Kind,
+        item: ListItem,
+        position: int,
+        heading: str,
+        *,
+        group: Entry | None = None,
+        domain: Entry | None = None,
+        nested_are_items: bool = False,
+    ) -> Entry | None:
         label, link = item.label, item.label_link
         if label is None:
             only = item.links[0] if len(item.links) == 1 else None
@@ -239,16 +319,31 @@ class _Parser:
                 label, link = only.text, only
             else:
                 self._keep(heading, [], item.line, _item_markdown(item))
-                self.report("unlabelled-item", Severity.WARNING, item.line,
-                            f"This item in {heading!r} has no bold label (write '**Name**: "
-                            "description'); its text is kept but it is not a "
-                            f"{kind.value}.")
+                self.report(
+                    "unlabelled-item",
+                    Severity.WARNING,
+                    item.line,
+                    f"This item in {_q(heading)} has no bold label (write '**Name**: "
+                    "description'); its text is kept but it is not a "
+                    f"{kind.value}.",
+                )
                 return None
-        entry = Entry(kind=kind, label=label, line=item.line, position=position, link=link,
-                      group=group, domain=domain)
+        entry = Entry(
+            kind=kind,
+            label=label,
+            line=item.line,
+            position=position,
+            link=link,
+            group=group,
+            domain=domain,
+        )
         if not slugify(entry.object_label):
-            self.report("invalid-label", Severity.ERROR, item.line,
-                        f"The label {label!r} has no letters or digits to name a concept by.")
+            self.report(
+                "invalid-label",
+                Severity.ERROR,
+                item.line,
+                f"The label {_q(label)} has no letters or digits to name a concept by.",
+            )
             return None
         parts = [item.text] if item.text else []
         mentions = [x for x in item.links if x is not link]
@@ -265,9 +360,13 @@ class _Parser:
         entry.mentions = mentions
         key = (kind.value, domain.object_slug if domain else "", entry.object_slug)
         if key in self.seen:
-            self.report("duplicate-item", Severity.ERROR, item.line,
-                        f"{label!r} is listed twice (first on line {self.seen[key]}): keep one and "
-                        "merge their descriptions.")
+            self.report(
+                "duplicate-item",
+                Severity.ERROR,
+                item.line,
+                f"{_q(label)} is listed twice (first on line {self.seen[key]}): keep one and "
+                "merge their descriptions.",
+            )
             return None
         self.seen[key] = item.line
         self.note.entries.append(entry)
@@ -275,8 +374,12 @@ class _Parser:
 
     def _need_description(self, entry: Entry, has_items: bool = False) -> None:
         if not entry.description and not has_items:
-            self.report("missing-description", Severity.WARNING, entry.line,
-                        f"{entry.label!r} has no description: add one after the colon.")
+            self.report(
+                "missing-description",
+                Severity.WARNING,
+                entry.line,
+                f"{_q(entry.label)} has no description: add one after the colon.",
+            )
 
     def _simple(self, kind: Kind, items: list[ListItem], heading: str) -> None:
         position = 0
@@ -303,8 +406,9 @@ class _Parser:
     def _implications(self, items: list[ListItem], heading: str) -> None:
         position = 0
         for item in items:
-            domain = self._entry(Kind.IMPLICATION, item, position + 1, heading,
-                                 nested_are_items=True)
+            domain = self._entry(
+                Kind.IMPLICATION, item, position + 1, heading, nested_are_items=True
+            )
             if domain is None:
                 continue
             position += 1
@@ -323,15 +427,23 @@ class _Parser:
             citation = citations.parse_label(label, item.line)
             if citation is None:
                 self._keep(heading, [], item.line, _item_markdown(item))
-                self.report("study-without-year", Severity.ERROR, item.line,
-                            f"The study {label!r} has no year: write it as 'Authors (Year)', "
-                            "e.g. 'Aron et al. (1997)'.")
+                self.report(
+                    "study-without-year",
+                    Severity.ERROR,
+                    item.line,
+                    f"The study {_q(label)} has no year: write it as 'Authors (Year)', "
+                    "e.g. 'Aron et al. (1997)'.",
+                )
                 continue
             key = ("evidence", "", citation.slug)
             if key in self.seen:
-                self.report("duplicate-item", Severity.ERROR, item.line,
-                            f"The study {citation.label!r} is listed twice (first on line "
-                            f"{self.seen[key]}): keep one.")
+                self.report(
+                    "duplicate-item",
+                    Severity.ERROR,
+                    item.line,
+                    f"The study {_q(citation.label)} is listed twice (first on line "
+                    f"{self.seen[key]}): keep one.",
+                )
                 continue
             self.seen[key] = item.line
             position += 1
@@ -351,31 +463,45 @@ class _Parser:
             entry.description = "\n\n".join(rest) or None
             for missing, value in (("Study", entry.summary), ("Findings", entry.finding)):
                 if not value:
-                    self.report("missing-study-field", Severity.WARNING, item.line,
-                                f"The study {citation.label!r} has no '{missing}:' line.")
+                    self.report(
+                        "missing-study-field",
+                        Severity.WARNING,
+                        item.line,
+                        f"The study {_q(citation.label)} has no '{missing}:' line.",
+                    )
             self.note.entries.append(entry)
 
-    def _link_list(self, items: list[ListItem], heading: str,
-                   inline: list[WikiLink]) -> list[WikiLink]:
+    def _link_list(
+        self, items: list[ListItem], heading: str, inline: list[WikiLink]
+    ) -> list[WikiLink]:
         found: list[WikiLink] = list(inline)
         for item in items:
             links = _all_links(item)
             if item.label_link:
                 links.insert(0, item.label_link)
-            if not links and (item.label or item.text):
+            # An item whose only link is broken already has an error; it names no concept.
+            if not links and (item.label or item.text) and not item.broken:
                 text = item.label or item.text
-                self.report("unlinked-item", Severity.INFO, item.line,
-                            f"{text!r} in {heading!r} is not a [[wiki-link]]; it is read as the "
-                            "concept of that name.")
+                self.report(
+                    "unlinked-item",
+                    Severity.INFO,
+                    item.line,
+                    f"{_q(text)} in {_q(heading)} is not a [[wiki-link]]; it is read as the "
+                    "concept of that name.",
+                )
                 links = [WikiLink(text.strip(), None, None, item.line)]
             found.extend(links)
         unique: list[WikiLink] = []
         first: dict[str, int] = {}
         for link in found:
             if link.slug in first:
-                self.report("duplicate-link", Severity.WARNING, link.line,
-                            f"[[{link.target}]] is listed twice in {heading!r} (first on line "
-                            f"{first[link.slug]}).")
+                self.report(
+                    "duplicate-link",
+                    Severity.WARNING,
+                    link.line,
+                    f"[[{link.target}]] is listed twice in {_q(heading)} (first on line "
+                    f"{first[link.slug]}).",
+                )
                 continue
             if not link.slug:
                 continue
@@ -384,38 +510,62 @@ class _Parser:
         return unique
 
     # -- kept text -----------------------------------------------------------------------
-    def _keep(self, heading: str, blocks: list[SyntaxTreeNode], line: int,
-              text: str | None = None) -> None:
-        body = text if text is not None else "\n\n".join(
-            block_source(b, self.lines) for b in blocks)
+    def _keep(
+        self, heading: str, blocks: list[SyntaxTreeNode], line: int, text: str | None = None
+    ) -> None:
+        body = (
+            text if text is not None else "\n\n".join(block_source(b, self.lines) for b in blocks)
+        )
         links = [x for b in blocks for x in _links_in(b)]
         if body.strip():
             self.note.sections.append(KeptSection(heading, body.strip(), line, links))
 
     def _unplaced(self, heading: str, node: SyntaxTreeNode) -> None:
         self._keep(heading, [node], block_line(node))
-        self.report("unplaced-text", Severity.INFO, block_line(node),
-                    f"Text under {heading!r} that is not a list item is kept as written.")
+        self.report(
+            "unplaced-text",
+            Severity.INFO,
+            block_line(node),
+            f"Text under {_q(heading)} that is not a list item is kept as written.",
+        )
 
     def _finish(self, has_known_sections: bool) -> None:
         note = self.note
+        # A level-1 heading or a bold word deep in the text does not make a note: a README
+        # ("# Project") or a script ("if __name__ …") has neither a bold lead term nor sections.
+        if not has_known_sections and not self.lead_term:
+            self.report(
+                "not-a-note",
+                Severity.ERROR,
+                1,
+                "This file is not a concept note: it has no bold lead term "
+                "('**Concept** is …') and none of the sections a note has.",
+            )
         if not note.title:
-            if not has_known_sections:
-                self.report("not-a-note", Severity.ERROR, 1,
-                            "This file is not a concept note: it has no bold lead term "
-                            "('**Concept** is …') and none of the sections a note has.")
-            else:
-                self.report("missing-title", Severity.WARNING, 1,
-                            "The note has no bold lead term ('**Concept** is …'); its title is "
-                            "taken from the file name.")
+            if has_known_sections:
+                self.report(
+                    "missing-title",
+                    Severity.WARNING,
+                    1,
+                    "The note has no bold lead term ('**Concept** is …'); its title is "
+                    "taken from the file name.",
+                )
             note.title = PurePath(self.file).stem.replace("-", " ").replace("_", " ").strip()
         if not slugify(note.title):
-            self.report("invalid-label", Severity.ERROR, note.title_line,
-                        f"The title {note.title!r} has no letters or digits to name a concept by.")
+            self.report(
+                "invalid-label",
+                Severity.ERROR,
+                note.title_line,
+                f"The title {_q(note.title)} has no letters or digits to name a concept by.",
+            )
         if note.definition is None and note.title and has_known_sections:
-            self.report("missing-definition", Severity.WARNING, note.title_line,
-                        f"{note.title!r} has no Definition: add a '**Definition**:' item under "
-                        "Key Aspects.")
+            self.report(
+                "missing-definition",
+                Severity.WARNING,
+                note.title_line,
+                f"{_q(note.title)} has no Definition: add a '**Definition**:' item under "
+                "Key Aspects.",
+            )
         texts = [note.lead, note.definition, note.closing]
         for t in texts:
             if t is not None:
@@ -428,6 +578,16 @@ class _Parser:
             note.citations.extend(citations.find_in_text(kept.text, kept.line))
 
 
+def _is_see_also(inline: Inline) -> bool:
+    """True for "see also:" alone or followed only by wiki-links: "see also: [[A]], [[B]]"."""
+    head, _, rest = inline.text.partition(":")
+    if classify(head) is not SectionKind.SEE_ALSO:
+        return False
+    for link in inline.links:
+        rest = rest.replace(link.text, "", 1)
+    return not _SEPARATORS.sub("", rest)
+
+
 def _walk(nodes: list[SyntaxTreeNode]) -> Iterator[SyntaxTreeNode]:
     for node in nodes:
         yield node
@@ -436,8 +596,12 @@ def _walk(nodes: list[SyntaxTreeNode]) -> Iterator[SyntaxTreeNode]:
 
 
 def _links_in(node: SyntaxTreeNode) -> list[WikiLink]:
-    return [link for n in _walk([node]) if n.type == "inline"
-            for link in render_inline(n, block_line(n)).links]
+    return [
+        link
+        for n in _walk([node])
+        if n.type == "inline"
+        for link in render_inline(n, block_line(n)).links
+    ]
 
 
 def _first_strong(paragraph: SyntaxTreeNode) -> str | None:
@@ -472,6 +636,14 @@ def _all_links(item: ListItem) -> list[WikiLink]:
 def _item_markdown(item: ListItem) -> str:
     text = _full_text(item)
     return f"{item.label}: {text}" if item.label and text else (item.label or text)
+
+
+def _q(text: str) -> str:
+    """Quote a label for a message as the reader wrote it (one line, not a Python repr)."""
+    text = " ".join(text.split())
+    if len(text) > _QUOTE_MAX:
+        text = text[:_QUOTE_MAX] + "…"
+    return f"'{text}'"
 
 
 def parse_note(text: str, file: str = "<input>") -> Note:
