@@ -97,3 +97,14 @@ class NotReadyError(IntimacyGraphError):
     """The service is starting (store opening, index building): try again shortly (503)."""
 
     code = "not-ready"
+
+
+class QueryEvaluationError(IntimacyGraphError):
+    """A well-formed query or update the engine cannot evaluate (unknown function, missing
+    graph, ...) (HTTP 400)."""
+
+    def __init__(
+        self, message: str, *, code: str = "query-evaluation-error", **details: Any
+    ) -> None:
+        super().__init__(message, **details)
+        self.code = code

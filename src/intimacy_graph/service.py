@@ -133,14 +133,17 @@ class Service:
         return self._known_graphs
 
     # -- reads -----------------------------------------------------------------------------
-    def check_query(self, text: str) -> Inspection:
+    def check_query(self, text: str, base: str | None = None) -> Inspection:
         if len(text.encode("utf-8")) > self.settings.max_query_bytes:
             raise QueryRefusedError(
                 f"The query is longer than {self.settings.max_query_bytes:,} bytes.",
                 code="query-too-large",
             )
         return inspect(
-            text, known_graphs=self.known_graphs, max_depth=self.settings.max_query_depth
+            text,
+            known_graphs=self.known_graphs,
+            max_depth=self.settings.max_query_depth,
+            base=base,
         )
 
     async def query(
@@ -150,6 +153,7 @@ class Service:
         *,
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryOutput:
         """Run a public query in a worker, over the current snapshot."""
         snapshot = self.snapshot
@@ -170,15 +174,16 @@ class Service:
             self.settings.max_rows,
             tuple(default_graphs) if default_graphs is not None else None,
             tuple(named_graphs) if named_graphs is not None else None,
+            base_iri,
         )
         return await self.workers.run(job)
 
     # -- writes ----------------------------------------------------------------------------
-    def update(self, text: str, key: ApiKey) -> None:
+    def update(self, text: str, key: ApiKey, base_iri: str | None = None) -> None:
         """Apply a SPARQL Update (already checked) as one transaction, re-infer, publish."""
         with self._write_lock:
             assert self.primary is not None
-            self.primary.update(text)
+            self.primary.update(text, base_iri=base_iri)
             self._after_write("sparql-update", key, text)
 
     def replace_graph(

@@ -8,6 +8,7 @@ nesting depth.  It never evaluates anything and costs microseconds, unlike rdfli
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -49,6 +50,7 @@ class Inspection:
     """What the lexer saw in one request."""
 
     form: str | None = None  # SELECT, CONSTRUCT, ASK, DESCRIBE, or UPDATE
+    empty: bool = True  # nothing but comments, PREFIX and BASE (an empty update is legal)
     dataset: list[str] = field(default_factory=list)  # FROM / FROM NAMED / USING IRIs
     depth: int = 0
 
@@ -58,7 +60,11 @@ class Inspection:
 
 
 def inspect(
-    text: str, *, known_graphs: Collection[str] | None = None, max_depth: int = 64
+    text: str,
+    *,
+    known_graphs: Collection[str] | None = None,
+    max_depth: int = 64,
+    base: str | None = None,
 ) -> Inspection:
     """Lex ``text`` and refuse SERVICE, LOAD, remote datasets and deep nesting.
 
@@ -80,7 +86,13 @@ def inspect(
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
         value = match.group()
-        if kind in ("ws", "comment", "string"):
+        if kind in ("ws", "comment"):
+            continue
+        if expect not in ("prefix", "prefix-iri", "base") and not (
+            kind == "word" and value.upper() in ("PREFIX", "BASE")
+        ):
+            seen.empty = False
+        if kind == "string":
             continue
         if kind == "open":
             depth += 1
@@ -117,6 +129,8 @@ def inspect(
                 pass
             elif upper == "PREFIX":
                 expect = "prefix"
+            elif upper == "BASE":
+                expect = "base"
             elif expect != "prefix-iri":
                 expect = None
             continue
@@ -124,13 +138,17 @@ def inspect(
             pending_prefix = value.split(":", 1)[0]
             expect = "prefix-iri"
             continue
+        if kind == "iri" and expect == "base":
+            base = _resolve(base, value[1:-1])
+            expect = None
+            continue
         if kind == "iri" and expect == "prefix-iri":
-            prefixes[pending_prefix or ""] = value[1:-1]
+            prefixes[pending_prefix or ""] = _resolve(base, value[1:-1])
             expect = None
             continue
         if expect == "dataset" and kind in ("iri", "word"):
             if kind == "iri":
-                iri = value[1:-1]
+                iri = _resolve(base, value[1:-1])
             else:
                 prefix, _, local = value.partition(":")
                 iri = prefixes.get(prefix, prefix + ":") + local
@@ -148,6 +166,11 @@ def inspect(
                     iri=iri,
                 )
     return seen
+
+
+def _resolve(base: str | None, iri: str) -> str:
+    """Resolve a relative IRI against the current BASE (RFC 3986), as the engine will."""
+    return urljoin(base, iri) if base else iri
 
 
 def _codepoint(hex_digits: str) -> str:

@@ -21,7 +21,12 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import IO, Any, cast
 
-from intimacy_graph.errors import IntimacyGraphError, QuerySyntaxError, QueryTimeoutError
+from intimacy_graph.errors import (
+    IntimacyGraphError,
+    QueryEvaluationError,
+    QuerySyntaxError,
+    QueryTimeoutError,
+)
 
 RESULT_FORMATS = ("json", "xml", "csv", "tsv")
 GRAPH_FORMATS = ("turtle", "ntriples", "rdfxml", "jsonld", "nquads", "trig")
@@ -50,6 +55,7 @@ class QueryJob:
     max_rows: int
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
+    base_iri: str | None = None
 
 
 @dataclass
@@ -97,7 +103,7 @@ def run_job(store: Any, job: QueryJob) -> QueryOutput:
     """Run one job on an open pyoxigraph store (also used in-process by tests)."""
     import pyoxigraph as ox
 
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"base_iri": job.base_iri}
     if job.default_graphs is not None:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     else:
@@ -283,7 +289,7 @@ class WorkerPool:
             return output
         if status == "syntax":
             raise QuerySyntaxError(f"The query is not valid SPARQL: {payload}")
-        raise QuerySyntaxError(f"The query could not be evaluated: {payload}")
+        raise QueryEvaluationError(f"The query could not be evaluated: {payload}")
 
     async def close(self) -> None:
         with self._lock:

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -19,6 +20,7 @@ from intimacy_graph.errors import (
     IntimacyGraphError,
     NotFoundError,
     NotReadyError,
+    QueryEvaluationError,
     QueryRefusedError,
     QuerySyntaxError,
     QueryTimeoutError,
@@ -30,6 +32,8 @@ from intimacy_graph.errors import (
 )
 from intimacy_graph.keys import AuthError, ForbiddenError
 from intimacy_graph.service import Service
+from intimacy_graph.web import STATIC_DIR
+from intimacy_graph.web.sparql_page import CONTENT_SECURITY_POLICY
 from intimacy_graph.sparql_workers import QueryCrashedError, ServiceBusyError
 
 #: The one table that maps domain errors to HTTP statuses (most specific first).
@@ -47,6 +51,7 @@ STATUS: list[tuple[type[IntimacyGraphError], int]] = [
     (QueryCrashedError, 400),
     (QueryRefusedError, 400),
     (QuerySyntaxError, 400),
+    (QueryEvaluationError, 400),
     (UnusableInputError, 400),
     (StoreError, 503),
 ]
@@ -170,11 +175,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-        )
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
 
     from intimacy_graph.api.routes import concepts, graph_store, health, linked_data, sparql
@@ -185,6 +186,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     app.include_router(concepts.router)
     app.include_router(concepts.root)
     app.include_router(linked_data.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

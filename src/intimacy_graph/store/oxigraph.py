@@ -10,7 +10,7 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
 
-from intimacy_graph.errors import QuerySyntaxError, StoreError
+from intimacy_graph.errors import QueryEvaluationError, QuerySyntaxError, StoreError
 from intimacy_graph.store.base import Row
 from intimacy_graph.store.terms import to_oxigraph, to_rdflib
 
@@ -159,11 +159,15 @@ class OxigraphStore:
         except (OSError, SyntaxError) as exc:
             raise StoreError(f"the write was not applied: {exc}") from exc
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         try:
-            self._store.update(sparql)
+            self._store.update(sparql, base_iri=base_iri)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
+        except RuntimeError as exc:  # pyoxigraph's evaluation errors (missing graph, ...)
+            raise QueryEvaluationError(
+                f"The update could not be applied: {exc}", code="update-failed"
+            ) from exc
         except OSError as exc:
             raise StoreError(f"the update was not applied: {exc}") from exc
 

@@ -78,7 +78,7 @@ async def sparql_get(
         if _accepts_html(accept):
             return _query_page()
         return _service_description(request, service, accept)
-    return await _run_query(service, query, params, accept)
+    return await _run_query(service, query, params, accept, _endpoint(request))
 
 
 @router.post("/sparql", summary="SPARQL 1.1 query or update (POST)", response_class=Response)
@@ -107,9 +107,12 @@ async def sparql_post(
         )
     if query is not None and update is not None:
         raise ProtocolError("Send either a query or an update, not both.")
+    base = _endpoint(request)
     if update is not None:
         key = service.keys.require(authorization, Role.EDITOR)
-        seen = service.check_query(update)
+        seen = service.check_query(update, base)
+        if seen.empty:  # only comments, PREFIX and BASE: a legal no-op
+            return Response(status_code=204)
         if not seen.is_update:
             raise ProtocolError(
                 "The 'update' parameter holds a query; send it as 'query'.", "not-an-update"
@@ -119,17 +122,26 @@ async def sparql_post(
                 "using-graph-uri is not supported; use USING in the update.",
                 code="remote-dataset-refused",
             )
-        await run_in_threadpool(service.update, update, key)
+        await run_in_threadpool(service.update, update, key, base)
         return Response(status_code=204)
     if query is None:
         raise ProtocolError("The request has no 'query' (or 'update') parameter.", "missing-query")
-    return await _run_query(service, query, params, accept)
+    return await _run_query(service, query, params, accept, base)
+
+
+def _endpoint(request: Request) -> str:
+    """The endpoint's own URL: the base IRI of requests that declare none (Protocol §2.1)."""
+    return str(request.url.replace(query=""))
 
 
 async def _run_query(
-    service: Service, query: str, params: list[tuple[str, str]], accept: str | None
+    service: Service,
+    query: str,
+    params: list[tuple[str, str]],
+    accept: str | None,
+    base: str | None = None,
 ) -> Response:
-    seen = service.check_query(query)
+    seen = service.check_query(query, base)
     if seen.is_update:
         raise ProtocolError(
             "This is an update; send it with POST as 'update' (editors only).",
@@ -155,6 +167,7 @@ async def _run_query(
         fmt,
         default_graphs=default_graphs if has_dataset else None,
         named_graphs=named_graphs if has_dataset else None,
+        base_iri=base,
     )
     headers = {"X-SPARQL-MaxRows": str(service.settings.max_rows), "Vary": "Accept"}
     if output.truncated:
