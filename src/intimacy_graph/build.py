@@ -139,7 +139,7 @@ def build(
     report = Report()
     stored = {str(r["g"]): r for r in store.select(queries.load("list_stored_notes"))}
     hashes = [str(r["hash"]) for r in stored.values()]
-    run = iris.run(run_id(now, hashes))
+    run = iris.run(run_id(datetime.now(UTC), hashes))
     compiled, rejected = compile_folder(
         notes_dir, iris, run=run, now=now, max_bytes=max_bytes, report=report, progress=progress
     )

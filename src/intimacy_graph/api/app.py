@@ -192,7 +192,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         allow_origins=["*"],
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["Content-Type", "Accept", "Authorization"],
-        expose_headers=["X-SPARQL-MaxRows", "X-Truncated", "ETag"],
+        expose_headers=["X-SPARQL-MaxRows", "X-Truncated", "ETag", "Link", "X-Total-Count"],
     )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

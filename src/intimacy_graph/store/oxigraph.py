@@ -86,6 +86,8 @@ class OxigraphStore:
             )
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
+        except RuntimeError as exc:  # pyoxigraph's evaluation errors
+            raise QueryEvaluationError(f"The query could not be evaluated: {exc}") from exc
 
     def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[Row]:
         solutions = self._query(query, bindings)
