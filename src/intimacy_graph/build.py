@@ -197,7 +197,7 @@ def build(
     _close_inference(store, iris)
     store.flush()
     result.stats = stats(store)
-    result.qc = qc.run_qc(store.raw)
+    result.qc = qc.run_qc(store.raw, registry_graph_iri=str(iris.registry_graph))
     result.seconds = time.perf_counter() - started
     return result
 

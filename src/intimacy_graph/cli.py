@@ -155,6 +155,8 @@ def build(
             click.echo(f"qc: {finding.severity}: {finding.message} ({finding.check})", err=True)
     if result.rejected or not result.report.conforms:
         sys.exit(EXIT_FINDINGS)
+    if any(f.severity is Severity.ERROR for f in result.qc):
+        sys.exit(EXIT_FINDINGS)
     if strict and (result.report.has(Severity.WARNING) or result.qc):
         sys.exit(EXIT_FINDINGS)
 
@@ -269,14 +271,21 @@ def export(ctx: click.Context, store: Path | None, fmt: str, output: Path | None
 @main.command(name="qc")
 @store_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--strict", is_flag=True, help="Also exit 1 on warning-level findings.")
 @click.pass_context
-def qc_command(ctx: click.Context, store: Path | None, fmt: str) -> None:
-    """Run the quality checks (queries/qc/*-violation.rq); exit 1 when any finds rows."""
+def qc_command(ctx: click.Context, store: Path | None, fmt: str, strict: bool) -> None:
+    """Run the quality checks (queries/qc/*-violation.rq).
+
+    Exit 1 when an error-level check finds rows (with --strict, any check).
+    """
     from intimacy_graph.qc import run_qc
 
+    settings = _settings(ctx)
     target = _open_store(_store_dir(ctx, store))
     try:
-        findings = run_qc(target.raw)
+        findings = run_qc(
+            target.raw, registry_graph_iri=str(Iris(settings.base_iri).registry_graph)
+        )
     finally:
         target.close()
     if fmt == "json":
@@ -285,7 +294,7 @@ def qc_command(ctx: click.Context, store: Path | None, fmt: str) -> None:
         for f in findings:
             click.echo(f"{f.severity}: {f.message} ({f.check}) [{f.focus}]")
         click.echo(f"{len(findings)} finding(s)", err=True)
-    if findings:
+    if any(f.severity is Severity.ERROR or strict for f in findings):
         sys.exit(EXIT_FINDINGS)
 
 
