@@ -307,8 +307,8 @@ def paths(
     max_nodes: int = 5000,
     max_paths: int = 10,
 ) -> list[list[dict[str, Any]]]:
-    """All shortest undirected connections from ``source`` to ``target`` (each step keeps the
-    edge's type and direction); an empty list when they are not connected within bounds."""
+    """All shortest undirected connections from ``source`` to ``target``, each step in walking
+    order with the edge's type and direction; ``[]`` when not connected within bounds."""
     start, goal = str(iris.concept(source)), str(iris.concept(target))
     if start == goal:
         return [[]]
@@ -343,12 +343,15 @@ def paths(
             results.append(suffix)
             return
         for parent, (frm, rel, to) in parents[node]:
+            # steps read in walking order; "backward" means the stored edge points the
+            # other way (e.g. Oxytocin → Emotional Intimacy walks ig:hasMechanism backwards)
             step = {
-                "from": ref(frm, labels.get(frm)),
-                "to": ref(to, labels.get(to)),
+                "from": ref(parent, labels.get(parent)),
+                "to": ref(node, labels.get(node)),
                 "relation": EDGE_NAMES.get(rel, curie(rel)),
                 "property": curie(rel),
                 "direction": "forward" if frm == parent else "backward",
+                "edge": {"subject": frm, "property": curie(rel), "object": to},
             }
             walk(parent, [step, *suffix])
 

@@ -139,7 +139,8 @@ def test_bad_paging_values(server: Server, params: dict[str, object]) -> None:
 
 
 def test_unknown_role(server: Server) -> None:
-    assert get(server, "/concepts", role="villain").status_code == 404
+    r = get(server, "/concepts", role="villain")
+    assert r.status_code == 400 and r.json()["code"] == "bad-parameter"
 
 
 def test_unknown_slug_suggests(server: Server) -> None:
@@ -177,17 +178,17 @@ def test_related_depth_and_relation(server: Server) -> None:
         "support",
     }
     assert get(server, "/concepts/trust/related", depth=4).status_code == 400
-    assert get(server, "/concepts/trust/related", relation="nope").status_code == 404
+    assert get(server, "/concepts/trust/related", relation="nope").status_code == 400
 
 
 def test_hierarchy(server: Server) -> None:
-    broader = get(server, "/concepts/romantic-intimacy/broader").json()["broader"]
+    broader = get(server, "/concepts/romantic-intimacy/broader").json()["items"]
     assert [b["slug"] for b in broader] == ["emotional-intimacy"]
-    ancestors = get(server, "/concepts/romantic-intimacy/ancestors").json()["ancestors"]
+    ancestors = get(server, "/concepts/romantic-intimacy/ancestors").json()["items"]
     assert [a["slug"] for a in ancestors] == ["emotional-intimacy"]
-    desc = get(server, "/concepts/emotional-intimacy/descendants").json()["descendants"]
+    desc = get(server, "/concepts/emotional-intimacy/descendants").json()["items"]
     assert len(desc) == 4
-    roots = get(server, "/roots").json()["roots"]
+    roots = get(server, "/roots").json()["items"]
     assert [r["slug"] for r in roots] == ["emotional-intimacy"]
 
 
@@ -212,7 +213,11 @@ def test_path(server: Server) -> None:
     body = get(server, "/concepts/oxytocin/path/relationship-satisfaction").json()
     assert body["connected"] is True and body["length"] == 2
     first = body["paths"][0]
+    assert first[0]["from"]["slug"] == "oxytocin"
+    assert first[0]["to"]["slug"] == "emotional-intimacy"
     assert first[0]["relation"] == "mechanism" and first[0]["direction"] == "backward"
+    assert first[0]["edge"]["subject"].endswith("/emotional-intimacy")
+    assert first[1]["direction"] == "forward" and first[1]["relation"] == "benefit"
     assert first[-1]["to"]["slug"] == "relationship-satisfaction"
     assert get(server, "/concepts/trust/path/trust").json()["length"] == 0
 

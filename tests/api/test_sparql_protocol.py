@@ -232,4 +232,4 @@ def test_sparqlwrapper_client(server: Server) -> None:
 def test_errors_are_json_with_code(server: Server) -> None:
     r = httpx.get(server.url + "/no/such/route")
     assert r.status_code == 404
-    assert json.loads(r.text)["code"] == "not-found"
+    assert json.loads(r.text)["code"] == "no-such-route"

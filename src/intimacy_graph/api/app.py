@@ -68,7 +68,7 @@ def error_response(status: int, code: str, message: str, **extra: object) -> JSO
     headers = {}
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="intimacy-graph"'
-    if status == 503:
+    if status == 503 and code != "query-timeout":  # retrying the same query will not help
         headers["Retry-After"] = "1"
     return JSONResponse(
         {"code": code, "message": message, **extra}, status_code=status, headers=headers
@@ -165,7 +165,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        code = {404: "no-such-route", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         return error_response(exc.status_code, code, str(exc.detail))
 
     @app.middleware("http")

@@ -24,7 +24,10 @@ class SectionKind(StrEnum):
 _RULES: tuple[tuple[SectionKind, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern))
     for kind, pattern in (
-        (SectionKind.KEY_ASPECTS, r"^(key )?aspects( of .*)?$|^overview$|^key (features|elements)$"),
+        (
+            SectionKind.KEY_ASPECTS,
+            r"^(key )?aspects( of .*)?$|^overview$|^key (features|elements)$",
+        ),
         (SectionKind.DEFINITION, r"^(definition|definitions|what is .*|meaning)$"),
         (SectionKind.CHARACTERISTICS, r"^(key |core |main )?(characteristics|features)( of .*)?$"),
         (SectionKind.TYPES, r"^(types|kinds|forms|varieties|subtypes)( of .*)?$"),

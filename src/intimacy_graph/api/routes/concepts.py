@@ -14,7 +14,7 @@ from rdflib import Graph
 
 from intimacy_graph import concepts, queries
 from intimacy_graph.api.deps import ServiceDep
-from intimacy_graph.errors import NotFoundError, NotReadyError
+from intimacy_graph.errors import NotFoundError, NotReadyError, UnusableInputError
 from intimacy_graph.jsonld import VERSION, context
 from intimacy_graph.namespaces import PREFIXES
 from intimacy_graph.rdfio import MEDIA_TYPES, format_of, serialize
@@ -123,7 +123,9 @@ async def list_concepts(
 ) -> Response:
     index = _index(service)
     if role is not None and role not in ROLE_CLASSES:
-        raise NotFoundError(f"Unknown role {role!r}; use one of {', '.join(ROLE_CLASSES)}.")
+        raise UnusableInputError(
+            f"Unknown role {role!r}; use one of {', '.join(ROLE_CLASSES)}.", code="bad-parameter"
+        )
     selected = []
     for slug in index.sorted_slugs:
         entry = index.entries[slug]
@@ -178,8 +180,9 @@ async def get_related(
 ) -> Response:
     slug = _check_slug(service, slug)
     if relation is not None and relation not in concepts.RELATIONS:
-        raise NotFoundError(
-            f"Unknown relation {relation!r}; use one of {', '.join(concepts.RELATIONS)}."
+        raise UnusableInputError(
+            f"Unknown relation {relation!r}; use one of {', '.join(concepts.RELATIONS)}.",
+            code="bad-parameter",
         )
     items = await run_in_threadpool(
         concepts.related, _reader(service), service.iris, slug, relation, depth
@@ -204,7 +207,9 @@ def _hierarchy(name: str) -> Any:
             concepts.hierarchy, _reader(service), service.iris, slug, name
         )
         return _json(
-            request, service, {"@context": "/context.jsonld", "concept": slug, name: items}
+            request,
+            service,
+            {"@context": "/context.jsonld", "concept": slug, "relation": name, "items": items},
         )
 
     route.__name__ = f"get_{name}"
@@ -225,7 +230,7 @@ for _name, _summary in (
 @router.get("/roots", summary="Top concepts: narrower concepts below, nothing above")
 async def get_roots(request: Request, service: ServiceDep) -> Response:
     items = await run_in_threadpool(concepts.roots, _reader(service))
-    return _json(request, service, {"@context": "/context.jsonld", "roots": items})
+    return _json(request, service, {"@context": "/context.jsonld", "items": items})
 
 
 @router.get("/concepts/{slug}/graph", summary="Neighbourhood as nodes and typed edges")
@@ -281,7 +286,9 @@ async def search(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Response:
     if role is not None and role not in ROLE_CLASSES:
-        raise NotFoundError(f"Unknown role {role!r}; use one of {', '.join(ROLE_CLASSES)}.")
+        raise UnusableInputError(
+            f"Unknown role {role!r}; use one of {', '.join(ROLE_CLASSES)}.", code="bad-parameter"
+        )
     hits = _index(service).search(q, role=role, limit=limit)
     return _json(
         request,

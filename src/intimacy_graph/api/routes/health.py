@@ -20,6 +20,11 @@ async def health() -> dict[str, str]:
 async def ready(service: ServiceDep) -> JSONResponse:
     snapshot = service.snapshot
     body = {
+        **(
+            {}
+            if service.ready
+            else {"code": "not-ready", "message": "The service is starting; try again shortly."}
+        ),
         "ready": service.ready,
         "generation": snapshot.generation if snapshot else None,
         "workers": service.workers.size,
