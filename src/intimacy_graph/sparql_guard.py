@@ -8,9 +8,9 @@ nesting depth.  It never evaluates anything and costs microseconds, unlike rdfli
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from urllib.parse import urljoin
 
 from intimacy_graph.errors import QueryRefusedError
 

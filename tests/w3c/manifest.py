@@ -1,7 +1,8 @@
 """Read the W3C SPARQL 1.1 test manifests (with rdflib) into plain, typed test records.
 
 The manifests name files with IRIs under ``SUITE_BASE``; they map onto the local copy of
-w3c/rdf-tests ``sparql/sparql11`` (``W3C_SPARQL11_DIR``, default ``../shared/w3c/sparql11`` beside the checkout).
+w3c/rdf-tests ``sparql/sparql11`` (``W3C_SPARQL11_DIR``,
+default ``../shared/w3c/sparql11`` beside the checkout).
 Known failures live in ``known_failures.toml`` (test IRI → reason) beside this file, so the list
 is reviewable data; :func:`params` turns records into ``pytest.param`` with a strict ``xfail``
 for each listed IRI.
@@ -354,8 +355,9 @@ def skip_if_missing() -> None:
     """Skip the calling test module when the W3C suite is not on disk (fail in CI)."""
     if not available():
         if os.environ.get("CI") == "true":
-            pytest.fail(f"the W3C SPARQL 1.1 suite is not at {ROOT} (set W3C_SPARQL11_DIR)",
-                        pytrace=False)
+            pytest.fail(
+                f"the W3C SPARQL 1.1 suite is not at {ROOT} (set W3C_SPARQL11_DIR)", pytrace=False
+            )
         pytest.skip(
             f"the W3C SPARQL 1.1 suite is not at {ROOT} (set W3C_SPARQL11_DIR)",
             allow_module_level=True,

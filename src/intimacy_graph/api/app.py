@@ -32,9 +32,9 @@ from intimacy_graph.errors import (
 )
 from intimacy_graph.keys import AuthError, ForbiddenError
 from intimacy_graph.service import Service
+from intimacy_graph.sparql_workers import QueryCrashedError, ServiceBusyError
 from intimacy_graph.web import STATIC_DIR
 from intimacy_graph.web.sparql_page import CONTENT_SECURITY_POLICY
-from intimacy_graph.sparql_workers import QueryCrashedError, ServiceBusyError
 
 #: The one table that maps domain errors to HTTP statuses (most specific first).
 STATUS: list[tuple[type[IntimacyGraphError], int]] = [
