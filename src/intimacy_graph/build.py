@@ -26,6 +26,7 @@ from intimacy_graph.notes import parse_note, read_note
 from intimacy_graph.notes.reader import DEFAULT_MAX_BYTES
 from intimacy_graph.resources import ontology_file
 from intimacy_graph.store import OxigraphStore
+from intimacy_graph.store.terms import ntriples
 from intimacy_graph.validation import shacl_validate
 
 Progress = Callable[[Iterable[Path]], Iterable[Path]]
@@ -231,7 +232,7 @@ def _close_inference(store: OxigraphStore, iris: Iris) -> int:
 
 def insert_data(graph: URIRef, data: Graph) -> str:
     """An ``INSERT DATA`` operation for ``data`` into ``graph`` (terms serialised as N-Triples)."""
-    body = data.serialize(format="nt")
+    body = ntriples(data)
     return f"INSERT DATA {{ GRAPH {graph.n3()} {{\n{body}\n}} }}"
 
 

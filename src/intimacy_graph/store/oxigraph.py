@@ -12,7 +12,7 @@ from rdflib.term import Node
 
 from intimacy_graph.errors import QueryEvaluationError, QuerySyntaxError, StoreError
 from intimacy_graph.store.base import Row
-from intimacy_graph.store.terms import to_oxigraph, to_rdflib
+from intimacy_graph.store.terms import ntriples, to_oxigraph, to_rdflib
 
 _RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -147,7 +147,7 @@ class OxigraphStore:
             operations.append(f"DROP SILENT GRAPH {URIRef(name).n3()}")
         for name, graph in graphs.items():
             if len(graph):
-                body = graph.serialize(format="nt")
+                body = ntriples(graph)
                 operations.append(f"INSERT DATA {{ GRAPH {URIRef(name).n3()} {{\n{body}\n}} }}")
         for request in then:
             # pyoxigraph accepts PREFIX only at the start of a request: hoist them.
@@ -185,7 +185,7 @@ class OxigraphStore:
                 f"DROP SILENT {target}" if drop or name is not None else "CLEAR SILENT DEFAULT"
             )
         if len(data) and not drop:
-            body = data.serialize(format="nt")
+            body = ntriples(data)
             inner = body if name is None else f"GRAPH {URIRef(name).n3()} {{\n{body}\n}}"
             operations.append(f"INSERT DATA {{\n{inner}\n}}")
         if not operations:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
+
+from intimacy_graph.errors import UnusableInputError
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -39,3 +41,23 @@ def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
             return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
         return ox.Literal(str(term))
     raise TypeError(f"unsupported term {term!r}")
+
+
+def ntriples(graph: Graph) -> str:
+    """The triples of ``graph`` as N-Triples text that is safe to embed in SPARQL Update.
+
+    Every term goes through pyoxigraph's constructors, which refuse IRIs that are not IRIs
+    (``>``, spaces, braces ...), including datatype IRIs that rdflib accepts unchecked; the text
+    is pyoxigraph's own N-Triples form.  A term that cannot be written raises
+    :class:`~intimacy_graph.errors.UnusableInputError` (code ``invalid-term``), so user data can
+    never change the structure of an update.
+    """
+    lines = []
+    for s, p, o in graph:
+        try:
+            lines.append(f"{to_oxigraph(s)} {to_oxigraph(p)} {to_oxigraph(o)} .")
+        except (ValueError, TypeError, UnicodeError) as exc:
+            raise UnusableInputError(
+                f"A term cannot be stored: {str(exc)[:200]}", code="invalid-term"
+            ) from exc
+    return "\n".join(lines)
