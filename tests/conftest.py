@@ -14,6 +14,8 @@ from intimacy_graph.store import OxigraphStore
 
 from .servers import Server, run_server
 
+pytest_plugins = ["tests.backends"]
+
 TESTS = Path(__file__).parent
 DATA = TESTS / "data"
 SEED = data_dir("notes") / "emotional-intimacy.md"

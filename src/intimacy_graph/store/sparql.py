@@ -17,6 +17,7 @@ import hashlib
 import json
 import math
 import re
+import socket
 import urllib.error
 from collections.abc import Iterable, Iterator, Mapping
 from http.client import HTTPException
@@ -250,16 +251,20 @@ class RemoteStore:
 
     ``timeout_s`` bounds each query on both sides. The server is asked to stop after
     ``timeout_s`` when ``server_timeout_param`` is set (Virtuoso's ``timeout``, in milliseconds;
-    Fuseki's and GraphDB's ``timeout`` are in seconds: ``server_timeout_unit``), and the HTTP
+    ``server_timeout_unit`` for servers that count in seconds), and the HTTP
     client gives up ``grace_s`` later (its socket timeout, per connect or read, in whole
     seconds: SPARQLWrapper takes an ``int``), so a server that keeps its limit answers first
-    with a typed error. Writes use ``update_timeout_s``.
+    with a typed error. Writes get no server parameter (the server's own limit applies, e.g.
+    Virtuoso's ``MaxQueryExecutionTime``); the client waits ``update_timeout_s + grace_s`` for
+    them, which must exceed that limit: a write the client stopped waiting for may still be
+    applied, even in part (``StoreUnavailableError`` with ``applied="unknown"``).
 
     The query's default graph must be the union of the named graphs (DESIGN.md §3): Virtuoso
-    and GraphDB do this by themselves, Fuseki/TDB2 needs ``tdb2:unionDefaultGraph true`` or
-    ``default_graph_uri="urn:x-arq:UnionGraph"``. ``graph_namespace`` limits
-    :meth:`named_graphs`, :meth:`dataset` and ``len()`` to graphs whose IRI starts with it
-    (a Virtuoso server also holds its own system graphs).
+    does this by itself, other servers need a setting (docs/deploy.md); ``default_graph_uri``
+    is sent as the protocol's ``default-graph-uri`` with every query. ``graph_namespace``
+    limits :meth:`named_graphs`, :meth:`dataset` and ``len()`` to graphs whose IRI starts with
+    it (a Virtuoso server also holds its own system graphs). The WHERE of an update must name
+    its graphs (``GRAPH ?g``): its default graph differs between servers.
 
     ``update_prologue`` is put before every update request (for Virtuoso,
     ``DEFINE sql:big-data-const 1``, without which INSERT DATA fails above about a thousand
@@ -315,6 +320,7 @@ class RemoteStore:
         password: str | None = None,
         timeout_s: float = 10,
         update_timeout_s: float = 60,
+        grace_s: float = 5,
         graph_namespace: str | None = DEFAULT_GRAPH_NAMESPACE,
     ) -> RemoteStore:
         """A store on Virtuoso 7: ``endpoint`` is ``…/sparql-auth`` (digest authentication)
@@ -324,6 +330,7 @@ class RemoteStore:
             endpoint,
             timeout_s=timeout_s,
             update_timeout_s=update_timeout_s,
+            grace_s=grace_s,
             user=user,
             password=password,
             http_auth="digest",
@@ -347,7 +354,9 @@ class RemoteStore:
         sparql.setRequestMethod(URLENCODED)
         sparql.setOnlyConneg(True)
         sparql.setTimeout(max(1, math.ceil(timeout_s + self.grace_s)))
-        if self.server_timeout_param:
+        if self.server_timeout_param and not update:
+            # Never on updates: with Virtuoso's `timeout` an INSERT … WHERE that runs out of
+            # time commits what the interrupted WHERE had found so far (measured).
             scale = 1000 if self.server_timeout_unit == "ms" else 1
             sparql.addParameter(self.server_timeout_param, str(math.ceil(timeout_s * scale)))
         if self.default_graph_uri and not update:
@@ -368,10 +377,9 @@ class RemoteStore:
         except QueryBadFormed as exc:
             raise QuerySyntaxError(_server_message(exc)) from exc
         except Unauthorized as exc:
+            endpoint = self.update_endpoint if what == "update" else self.query_endpoint
             raise StoreError(
-                f"the store refused our credentials for the {what}",
-                status=401,
-                endpoint=self.query_endpoint,
+                f"the store refused our credentials for the {what}", status=401, endpoint=endpoint
             ) from exc
         except EndPointNotFound as exc:
             raise StoreUnavailableError(
@@ -396,9 +404,14 @@ class RemoteStore:
             ) from exc
         except (OSError, HTTPException) as exc:  # refused, reset, timed out, DNS, bad reply
             reason = getattr(exc, "reason", exc)
+            details: dict[str, str] = {"endpoint": self.query_endpoint}
+            if what == "update":
+                # Refused: never sent. Timed out or cut: the server may still apply it, in
+                # part (Virtuoso commits the operations before a failure when we are gone).
+                sent = not isinstance(reason, ConnectionRefusedError | socket.gaierror)
+                details["applied"] = "unknown" if sent else "no"
             raise StoreUnavailableError(
-                f"cannot reach the store at {self.query_endpoint}: {reason}",
-                endpoint=self.query_endpoint,
+                f"cannot reach the store at {self.query_endpoint}: {reason}", **details
             ) from exc
         # Virtuoso's "anytime" queries answer 200 with partial results when time runs out,
         # and cut results at ResultSetMaxRows: both must fail rather than look complete.
