@@ -68,15 +68,24 @@ def _script(
     )
 
 
-@pytest.fixture(scope="session")
-def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoEndpoint]:
-    """A Virtuoso serving ``http://127.0.0.1:{free port}/sparql`` for the whole session."""
+def require_virtuoso() -> None:
+    """Skip when Virtuoso is not installed; fail instead in CI, where it must run."""
     binary = os.environ.get("VIRTUOSO_BIN", "virtuoso-t")
     if shutil.which(binary) is None:
         message = f"{binary} not found: apt-get install virtuoso-opensource (.ci/apt-packages)"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
+
+
+def stop_virtuoso(folder: Path) -> None:
+    _script("stop", str(folder), timeout=60)
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoEndpoint]:
+    """A Virtuoso serving ``http://127.0.0.1:{free port}/sparql`` for the whole session."""
+    require_virtuoso()
     folder = tmp_path_factory.mktemp("virtuoso")
     port = start_virtuoso(folder)
     try:

@@ -40,9 +40,37 @@ def seed_store(seed_build: tuple[OxigraphStore, BuildResult]) -> OxigraphStore:
     return seed_build[0]
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One real `intimacy-graph serve` over the bundled notes, shared by read-only tests."""
+SERVER_BACKENDS = ["oxigraph", pytest.param("virtuoso", marks=pytest.mark.virtuoso)]
+
+
+@pytest.fixture(scope="session", params=SERVER_BACKENDS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """One real `intimacy-graph serve` over the bundled notes, shared by read-only tests:
+    on the embedded store, and on a private Virtuoso through the remote backend."""
     store = tmp_path_factory.mktemp("served") / "store"
-    with run_server(store) as handle:
-        yield handle
+    if request.param == "oxigraph":
+        with run_server(store) as handle:
+            handle.backend = "oxigraph"
+            yield handle
+        return
+    from tests.backends import require_virtuoso, start_virtuoso, stop_virtuoso
+
+    require_virtuoso()
+    folder = tmp_path_factory.mktemp("virtuoso-api")
+    port = start_virtuoso(folder)
+    args = [
+        "--backend",
+        "sparql",
+        "--remote-flavour",
+        "virtuoso",
+        "--query-endpoint",
+        f"http://127.0.0.1:{port}/sparql",
+    ]
+    try:
+        with run_server(store, args=args) as handle:
+            handle.backend = "virtuoso"
+            yield handle
+    finally:
+        stop_virtuoso(folder)

@@ -34,6 +34,7 @@ class Server:
     editor_key: str
     reader_key: str
     log: Path
+    backend: str = "oxigraph"
 
     @property
     def sparql(self) -> str:

@@ -340,6 +340,22 @@ def reason(ctx: click.Context, store: Path | None) -> None:
     default=None,
     help="SPARQL worker processes (default 2).",
 )
+@click.option(
+    "--backend",
+    type=click.Choice(["oxigraph", "sparql"]),
+    default=None,
+    help="oxigraph: the embedded store (default); sparql: a remote SPARQL 1.1 Query/Update "
+    "endpoint (docs/deploy.md).",
+)
+@click.option("--query-endpoint", default=None, help="Remote SPARQL query endpoint URL.")
+@click.option("--update-endpoint", default=None, help="Remote SPARQL update endpoint URL.")
+@click.option(
+    "--remote-flavour",
+    type=click.Choice(["generic", "virtuoso"]),
+    default=None,
+    help="Server-specific settings for the remote store (default generic). Its password comes "
+    "from INTIMACY_GRAPH_REMOTE_PASSWORD, never from the command line.",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -348,6 +364,10 @@ def serve(
     store: Path | None,
     notes_dir: Path | None,
     query_workers: int | None,
+    backend: str | None,
+    query_endpoint: str | None,
+    update_endpoint: str | None,
+    remote_flavour: str | None,
 ) -> None:
     """Serve SPARQL, the API and the web pages; builds the store on first start."""
     import uvicorn
@@ -362,6 +382,18 @@ def serve(
         updates["notes_dir"] = notes_dir
     if query_workers is not None:
         updates["query_workers"] = query_workers
+    for name, value in (
+        ("backend", backend),
+        ("query_endpoint", query_endpoint),
+        ("update_endpoint", update_endpoint),
+        ("remote_flavour", remote_flavour),
+    ):
+        if value is not None:
+            updates[name] = value
+    if updates.get("backend", settings.backend) == "sparql" and not (
+        updates.get("query_endpoint") or settings.query_endpoint
+    ):
+        _fail("--backend sparql needs --query-endpoint URL", EXIT_UNUSABLE)
     settings = settings.model_copy(update=updates)
     app = create_app(settings)
     uvicorn.run(

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     backend: Literal["oxigraph", "sparql"] = "oxigraph"
     query_endpoint: str | None = None
     update_endpoint: str | None = None
+    remote_flavour: Literal["generic", "virtuoso"] = "generic"
+    remote_user: str | None = None
+    remote_password: str | None = None
     max_note_bytes: int = DEFAULT_MAX_BYTES
     host: str = "127.0.0.1"
     port: int = 8000

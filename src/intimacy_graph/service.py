@@ -9,30 +9,36 @@ or stale inference beside new data (DESIGN.md §3).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import shutil
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 
 from intimacy_graph import build as building
 from intimacy_graph.config import Settings
-from intimacy_graph.errors import QueryRefusedError
+from intimacy_graph.errors import QueryRefusedError, StoreUnavailableError
 from intimacy_graph.keys import ApiKey, KeyRing
 from intimacy_graph.namespaces import DCTERMS, PROV, Iris
 from intimacy_graph.search import ConceptIndex
 from intimacy_graph.sparql_guard import Inspection, inspect
-from intimacy_graph.sparql_workers import QueryJob, QueryOutput, WorkerPool
+from intimacy_graph.sparql_workers import QueryJob, QueryOutput, WorkerPool, cap_result
 from intimacy_graph.store import OxigraphStore
+from intimacy_graph.store.sparql import RemoteStore
 
 
 @dataclass(frozen=True)
 class Snapshot:
+    """A published state: ``path`` is the read-only copy (``None`` on a remote store, which
+    readers query directly)."""
+
     generation: int
-    path: Path
+    path: Path | None
 
 
 class Service:
@@ -44,8 +50,9 @@ class Service:
         self.keys = KeyRing(settings.keys_file)
         self._write_lock = threading.Lock()
         self._snap_lock = threading.Lock()
-        self.primary: OxigraphStore | None = None
-        self.reader: OxigraphStore | None = None
+        self.remote = settings.backend == "sparql"
+        self.primary: Any = None  # OxigraphStore, or RemoteStore when remote
+        self.reader: Any = None
         self.snapshot: Snapshot | None = None
         self._known_graphs: frozenset[str] = frozenset()
         self.workers = WorkerPool(settings.query_workers, timeout_s=settings.query_timeout_s)
@@ -55,7 +62,9 @@ class Service:
     # -- life cycle ------------------------------------------------------------------------
     def open(self) -> None:
         """Open (or build, on first start) the store and publish the first snapshot."""
-        self.primary = OxigraphStore(self.settings.store_dir)
+        self.primary = (
+            self._remote_store() if self.remote else OxigraphStore(self.settings.store_dir)
+        )
         if not any(
             str(g).startswith(str(self.iris.graph("note/"))) for g in self.primary.named_graphs()
         ):
@@ -65,23 +74,46 @@ class Service:
                 iris=self.iris,
                 max_bytes=self.settings.max_note_bytes,
             )
-        snapshots = self.settings.snapshots_dir
-        shutil.rmtree(snapshots, ignore_errors=True)
-        snapshots.mkdir(parents=True)
+        if not self.remote:
+            snapshots = self.settings.snapshots_dir
+            shutil.rmtree(snapshots, ignore_errors=True)
+            snapshots.mkdir(parents=True)
         self._publish(index="background")
 
+    def _remote_store(self) -> RemoteStore:
+        settings = self.settings
+        if not settings.query_endpoint:
+            raise StoreUnavailableError("The sparql backend needs a query endpoint URL.")
+        if settings.remote_flavour == "virtuoso":
+            return RemoteStore.virtuoso(
+                settings.update_endpoint or settings.query_endpoint,
+                user=settings.remote_user,
+                password=settings.remote_password,
+                timeout_s=settings.query_timeout_s,
+            )
+        return RemoteStore(
+            settings.query_endpoint,
+            settings.update_endpoint,
+            timeout_s=settings.query_timeout_s,
+            user=settings.remote_user,
+            password=settings.remote_password,
+            graph_namespace=settings.base_iri,
+        )
+
     async def start(self) -> None:
-        self.open()
-        await self.workers.start()
+        await asyncio.to_thread(self.open)
+        if not self.remote:
+            await self.workers.start()
         self.ready = True
 
     async def close(self) -> None:
         self.ready = False
-        await self.workers.close()
+        if not self.remote:
+            await self.workers.close()
         with self._snap_lock:
-            if self.reader is not None:
+            if self.reader is not None and self.reader is not self.primary:
                 self.reader.close()
-                self.reader = None
+            self.reader = None
         if self.primary is not None:
             self.primary.close()
             self.primary = None
@@ -91,6 +123,13 @@ class Service:
         assert self.primary is not None
         self.primary.flush()
         generation = (self.snapshot.generation + 1) if self.snapshot else 1
+        if self.remote:  # the remote server is the one consistent store: read it directly
+            with self._snap_lock:
+                self.reader = self.primary
+                self.snapshot = Snapshot(generation, None)
+                self._known_graphs = frozenset(str(g) for g in self.primary.named_graphs())
+            self._index_later(index, self.primary, generation)
+            return
         path = self.settings.snapshots_dir / f"{generation:08d}"
         self.primary.raw.backup(str(path))
         reader = OxigraphStore(path, read_only=True)
@@ -102,6 +141,9 @@ class Service:
         if old is not None:
             old.close()
         self._prune_snapshots()
+        self._index_later(index, reader, generation)
+
+    def _index_later(self, index: str, reader: Any, generation: int) -> None:
         if index == "now":
             self._rebuild_index(reader, generation)
         else:
@@ -112,7 +154,7 @@ class Service:
                 name="concept-index",
             ).start()
 
-    def _rebuild_index(self, reader: OxigraphStore, generation: int) -> None:
+    def _rebuild_index(self, reader: Any, generation: int) -> None:
         """Build the search index of ``generation`` and swap it in (unless a newer one won)."""
         index = ConceptIndex.from_store(reader, generation)
         with self._snap_lock:
@@ -158,6 +200,19 @@ class Service:
         """Run a public query in a worker, over the current snapshot."""
         snapshot = self.snapshot
         assert snapshot is not None
+        if self.remote:
+            if default_graphs is not None or named_graphs is not None:
+                raise QueryRefusedError(
+                    "default-graph-uri and named-graph-uri are not supported on the remote "
+                    "backend; use FROM / FROM NAMED with graphs of the store.",
+                    code="dataset-not-supported",
+                )
+            reader = self.reader
+            max_rows = self.settings.max_rows
+            return await asyncio.to_thread(
+                lambda: cap_result(reader.engine_result(text), fmt, max_rows)
+            )
+        assert snapshot.path is not None
         for iri in [*(default_graphs or []), *(named_graphs or [])]:
             if iri not in self.known_graphs:
                 raise QueryRefusedError(
@@ -198,7 +253,7 @@ class Service:
     def drop_graph(self, graph: URIRef | None, key: ApiKey) -> bool:
         with self._write_lock:
             assert self.primary is not None
-            existed = self.primary.has_graph(graph)
+            existed = bool(self.primary.has_graph(graph))
             if existed:
                 self.primary.write_graph(graph, Graph(), replace=True, drop=True)
                 self._after_write("graph-store-delete", key, str(graph))

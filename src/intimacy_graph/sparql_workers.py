@@ -110,32 +110,44 @@ def run_job(store: Any, job: QueryJob) -> QueryOutput:
         kwargs["use_default_graph_as_union"] = True
     if job.named_graphs is not None:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
-    result = store.query(job.query, **kwargs)
+    return cap_result(store.query(job.query, **kwargs), job.fmt, job.max_rows)
+
+
+def cap_result(result: Any, fmt: str, max_rows: int) -> QueryOutput:
+    """Serialise an engine result in ``fmt``, keeping at most ``max_rows`` rows or triples.
+
+    ``result`` is a pyoxigraph ``QueryBoolean``, ``QuerySolutions``, ``QueryTriples`` or a list
+    of ``Triple`` (what the remote store parses a server's answer into).
+    """
+    import pyoxigraph as ox
+
     if isinstance(result, ox.QueryBoolean):
-        fmt = ox.QueryResultsFormat.XML if job.fmt == "xml" else ox.QueryResultsFormat.JSON
-        if job.fmt in ("csv", "tsv"):
-            fmt = getattr(ox.QueryResultsFormat, job.fmt.upper())
-        return QueryOutput(bytes(result.serialize(format=fmt) or b""), "boolean")
-    if isinstance(result, ox.QueryTriples):
-        sink = _CappedSink(job.max_rows)
+        fmt_enum = ox.QueryResultsFormat.XML if fmt == "xml" else ox.QueryResultsFormat.JSON
+        if fmt in ("csv", "tsv"):
+            fmt_enum = getattr(ox.QueryResultsFormat, fmt.upper())
+        return QueryOutput(bytes(result.serialize(format=fmt_enum) or b""), "boolean")
+    if isinstance(result, ox.QueryTriples | list):
+        sink = _CappedSink(max_rows)
         with contextlib.suppress(_Full):
-            result.serialize(cast(IO[bytes], sink), ox.RdfFormat.N_TRIPLES)
+            if isinstance(result, list):
+                ox.serialize(result, cast(IO[bytes], sink), ox.RdfFormat.N_TRIPLES)
+            else:
+                result.serialize(cast(IO[bytes], sink), ox.RdfFormat.N_TRIPLES)
         data, truncated = sink.first_lines()
-        if job.fmt != "ntriples":
-            target = _rdf_format(job.fmt)
+        if fmt != "ntriples":
             triples = ox.parse(data, ox.RdfFormat.N_TRIPLES)
-            data = bytes(ox.serialize(triples, format=target) or b"")
-        return QueryOutput(data, "graph", truncated, min(sink.lines, job.max_rows))
+            data = bytes(ox.serialize(triples, format=_rdf_format(fmt)) or b"")
+        return QueryOutput(data, "graph", truncated, min(sink.lines, max_rows))
     # solutions: one header line + max_rows rows
-    sink = _CappedSink(job.max_rows + 1)
+    sink = _CappedSink(max_rows + 1)
     with contextlib.suppress(_Full):
         result.serialize(cast(IO[bytes], sink), ox.QueryResultsFormat.TSV)
     data, truncated = sink.first_lines()
-    rows = max(0, min(sink.lines, job.max_rows + 1) - 1)
-    if job.fmt != "tsv":
+    rows = max(0, min(sink.lines, max_rows + 1) - 1)
+    if fmt != "tsv":
         solutions = ox.parse_query_results(data, ox.QueryResultsFormat.TSV)
         data = bytes(
-            solutions.serialize(format=getattr(ox.QueryResultsFormat, job.fmt.upper())) or b""
+            solutions.serialize(format=getattr(ox.QueryResultsFormat, fmt.upper())) or b""
         )
     return QueryOutput(data, "solutions", truncated, rows)
 

@@ -520,6 +520,13 @@ class RemoteStore:
             )
         return graph
 
+    def engine_result(self, query: str) -> ox.QueryBoolean | ox.QuerySolutions | list[ox.Triple]:
+        """Run any query; the server's answer parsed into pyoxigraph's result types."""
+        form = self._checked_form(query, tuple(sorted(QUERY_FORMS)), "a")
+        if form in ("CONSTRUCT", "DESCRIBE"):
+            return self._triples(query, form)
+        return self._results(query, form)
+
     def query_serialized(self, query: str, fmt: str) -> tuple[bytes, str]:
         """Run any query; the result is serialised here, exactly as the embedded store does."""
         form = self._checked_form(query, tuple(sorted(QUERY_FORMS)), "a")
