@@ -1,5 +1,5 @@
 """The SPARQL page: the example queries, the rendered HTML, the vendored YASGUI and, in
-headless Chromium, the page itself against a stand-in endpoint over the seed store."""
+headless Chromium, the page itself against the real served endpoint."""
 
 from __future__ import annotations
 
@@ -8,24 +8,17 @@ import json
 import os
 import re
 import shutil
-import socket
-import threading
-import time
-from collections.abc import Awaitable, Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, Response
-from fastapi.staticfiles import StaticFiles
 
 from intimacy_graph.store import OxigraphStore
 from intimacy_graph.web import STATIC_DIR, render_sparql_page
-from intimacy_graph.web.sparql_page import CONTENT_SECURITY_POLICY, Example, load_examples
+from intimacy_graph.web.sparql_page import Example, load_examples
+from tests.servers import Server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -127,62 +120,10 @@ def test_vendored_files_match_their_version_file() -> None:
 # --- in a browser --------------------------------------------------------------------------
 
 
-def _stand_in_app(store: OxigraphStore) -> FastAPI:
-    """A minimal endpoint for the page test (the real one is ``intimacy_graph.api``)."""
-    app = FastAPI()
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-
-    @app.middleware("http")
-    async def csp(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-        return response
-
-    def answer(query: str) -> Response:
-        data, form = store.query_serialized(query, "json")
-        media = "text/turtle" if form == "graph" else "application/sparql-results+json"
-        return Response(data, media_type=media)
-
-    @app.get("/sparql")
-    async def get(request: Request) -> Response:
-        query = request.query_params.get("query")
-        if query is None:
-            return HTMLResponse(render_sparql_page("/sparql", "/static"))
-        return answer(query)
-
-    @app.post("/sparql")
-    async def post(request: Request) -> Response:
-        if request.headers.get("content-type", "").startswith("application/sparql-query"):
-            return answer((await request.body()).decode("utf-8"))
-        form = parse_qs((await request.body()).decode("utf-8"))
-        return answer(form["query"][0])
-
-    return app
-
-
-@pytest.fixture(scope="module")
-def page_server(seed_store: OxigraphStore) -> Iterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(_stand_in_app(seed_store), log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the stand-in server did not start within 10 s")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+@pytest.fixture
+def page_server(server: Server) -> str:
+    """The real ``intimacy-graph serve`` (on each backend): the page and its endpoint."""
+    return server.url
 
 
 @pytest.fixture(scope="module")
