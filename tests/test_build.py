@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from rdflib import URIRef
+from rdflib.compare import to_canonical_graph
 
 from intimacy_graph.build import BuildResult, build
 from intimacy_graph.namespaces import IG, Iris
@@ -48,7 +51,7 @@ def notes(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> OxigraphStore:
+def store(tmp_path: Path) -> Iterator[OxigraphStore]:
     s = OxigraphStore(tmp_path / "store")
     yield s
     s.close()
@@ -70,6 +73,23 @@ def test_seed_build_summary(seed_build: tuple[OxigraphStore, BuildResult]) -> No
     assert IRIS.note_graph("emotional-intimacy") in graphs
     assert result.stats["statements"] == 32
     assert result.stats["studies"] == 3
+    # the rules take one schema step per pass: the first pass closes the seed, the second
+    # confirms it (inference.MAX_ROUNDS caps them)
+    assert result.inference_rounds == 2
+
+
+def test_build_at_a_given_time_is_reproducible(notes: Path, tmp_path: Path) -> None:
+    built_at = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    results = []
+    for name in ("one", "two"):
+        s = OxigraphStore(tmp_path / name)
+        result = build(s, notes_dir=notes, now=built_at)
+        graphs = {name: set(to_canonical_graph(s.graph(name))) for name in s.named_graphs()}
+        results.append((result.run, graphs))
+        s.close()
+    assert results[0] == results[1]
+    run = results[0][0]
+    assert run is not None and run.split("/")[-1].startswith("20240501T120000")
 
 
 def test_rebuild_is_idempotent(notes: Path, store: OxigraphStore) -> None:

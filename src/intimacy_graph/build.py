@@ -1,8 +1,16 @@
 """``intimacy-graph build``: notes → validated, reasoned named graphs in the store (DESIGN.md §2).
 
 Every note in the folder is parsed and encoded (cheap); only notes whose content hash changed
-are written.  All writes of one build — changed note graphs, the ontology, the recomputed
-registry, the inference rules and the run's provenance — are one transaction.
+are written. The build runs on any :class:`~intimacy_graph.store.base.Store`:
+
+* on Oxigraph, all writes of one build — changed note graphs, the ontology, the recomputed
+  registry, the ``CLEAR`` of the inferred graph with the first pass of the inference rules, and
+  the run's provenance — are one transaction; the later passes of the rules, which only add
+  what follows, are one transaction each (:func:`intimacy_graph.inference.rebuild`);
+* on a remote store the graph writes and the provenance are one request and every rule is a
+  request of its own, so a build is **not atomic** there: readers may see new notes before
+  their inferences, and a failure part-way leaves the store between two builds. Every build is
+  idempotent: run it again (docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -14,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 
@@ -25,7 +32,7 @@ from intimacy_graph.namespaces import DCTERMS, PROV, Iris
 from intimacy_graph.notes import parse_note, read_note
 from intimacy_graph.notes.reader import DEFAULT_MAX_BYTES
 from intimacy_graph.resources import ontology_file
-from intimacy_graph.store import OxigraphStore
+from intimacy_graph.store import Store
 from intimacy_graph.store.terms import ntriples
 from intimacy_graph.validation import shacl_validate
 
@@ -45,6 +52,7 @@ class BuildResult:
     qc: list[qc.QcFinding] = field(default_factory=list)
     run: str | None = None
     seconds: float = 0.0
+    inference_rounds: int = 0  # passes of the rules until one added nothing
 
     @property
     def ok(self) -> bool:
@@ -125,22 +133,31 @@ def compile_folder(
 
 
 def build(
-    store: OxigraphStore,
+    store: Store,
     *,
     notes_dir: Path,
     iris: Iris | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     prune: bool = True,
     progress: Progress | None = None,
+    now: datetime | None = None,
 ) -> BuildResult:
-    """Compile, validate and load every note in ``notes_dir``; recompute registry and inference."""
+    """Compile, validate and load every note in ``notes_dir``; recompute registry and inference.
+
+    ``now`` (default: the clock) is the build's time: ``dcterms:modified`` of written notes and
+    the run's IRI and start time. How atomic the writes are depends on the store (module
+    docstring).
+    """
     started = time.perf_counter()
     iris = iris or Iris()
-    now = datetime.now(UTC).replace(microsecond=0)
     report = Report()
     stored = {str(r["g"]): r for r in store.select(queries.load("list_stored_notes"))}
     hashes = [str(r["hash"]) for r in stored.values()]
-    run = iris.run(run_id(datetime.now(UTC), hashes))
+    if now is None:
+        run = iris.run(run_id(datetime.now(UTC), hashes))
+        now = datetime.now(UTC).replace(microsecond=0)
+    else:
+        run = iris.run(run_id(now, hashes))
     compiled, rejected = compile_folder(
         notes_dir, iris, run=run, now=now, max_bytes=max_bytes, report=report, progress=progress
     )
@@ -187,47 +204,43 @@ def build(
         iris.registry_graph: registry,
         **changed,
     }
-    then = [
-        inference.rules_update(
-            str(iris.inferred_graph), ontology_graph_iri=str(iris.ontology_graph)
-        )
-    ]
-    if changed or removed:
-        then = [*then, _provenance(run, now, [*changed], removed, iris)]
-    store.replace_graphs(graphs, drop=[*removed, iris.inferred_graph], then=then)
-    _close_inference(store, iris)
-    store.flush()
+    extra = [_provenance(run, now, [*changed], removed, iris)] if changed or removed else []
+    closure = inference.rebuild(
+        store,
+        str(iris.inferred_graph),
+        ontology_graph_iri=str(iris.ontology_graph),
+        graphs=graphs,
+        drop=[*removed, iris.inferred_graph],
+        extra=extra,
+    )
+    result.inference_rounds = closure.rounds
+    _flush(store)
     result.stats = stats(store)
-    result.qc = qc.run_qc(store.raw, registry_graph_iri=str(iris.registry_graph))
+    result.qc = qc.run_qc(store, registry_graph_iri=str(iris.registry_graph))
     result.seconds = time.perf_counter() - started
     return result
 
 
-def reinfer(store: OxigraphStore, iris: Iris, *, extra: Iterable[str] = ()) -> int:
-    """Rebuild ``graph:inferred`` in one transaction (with ``extra`` updates), then run the
-    rules again until they add nothing (one pass closes our ontology; the cap guards others).
-    Returns the number of inferred triples."""
-    inferred = str(iris.inferred_graph)
-    rules = inference.rules_update(inferred, ontology_graph_iri=str(iris.ontology_graph))
-    store.replace_graphs({}, then=[rules, *extra])
-    return _close_inference(store, iris)
+def reinfer(store: Store, iris: Iris, *, extra: Iterable[str] = ()) -> int:
+    """Rebuild ``graph:inferred`` and run the ``extra`` updates, then run the rules again until
+    they add nothing. Returns the number of inferred triples.
+
+    On Oxigraph the rebuild's first pass and ``extra`` are one transaction; on a remote store
+    they are several requests, not atomic (:func:`intimacy_graph.inference.rebuild`).
+    """
+    return inference.rebuild(
+        store,
+        str(iris.inferred_graph),
+        ontology_graph_iri=str(iris.ontology_graph),
+        extra=extra,
+    ).triples
 
 
-def _close_inference(store: OxigraphStore, iris: Iris) -> int:
-    graph = ox.NamedNode(str(iris.inferred_graph))
-    again = inference.rules_update(
-        str(iris.inferred_graph), ontology_graph_iri=str(iris.ontology_graph), clear=False
-    )
-    count = inference.count_triples(store.raw, graph)
-    for _ in range(inference.MAX_ROUNDS):
-        store.update(again)
-        new_count = inference.count_triples(store.raw, graph)
-        if new_count == count:
-            return count
-        count = new_count
-    raise inference.InferenceError(
-        "inference did not reach a fixpoint", rounds=inference.MAX_ROUNDS
-    )
+def _flush(store: Store) -> None:
+    """Flush an embedded store to disk (a remote store commits each request itself)."""
+    flush = getattr(store, "flush", None)
+    if callable(flush):
+        flush()
 
 
 def insert_data(graph: URIRef, data: Graph) -> str:
@@ -266,7 +279,8 @@ def _provenance(
     return insert_data(iris.changes_graph, g)
 
 
-def stats(store: OxigraphStore) -> dict[str, int]:
+def stats(store: Store) -> dict[str, int]:
+    """Counts of concepts, notes, statements, works and studies, and ``triples`` (``len``)."""
     rows = store.select(queries.load("count_stats"))
     counts = {k: int(str(v)) for k, v in rows[0].items()} if rows else {}
     counts["triples"] = len(store)

@@ -1,12 +1,37 @@
 """Materialise the inference rules of ``queries/rules/`` into the inferred graph (DESIGN.md §6).
 
-The rules are SPARQL 1.1 Update files, run in file-name order. Each reads the schema
-(``rdfs:subPropertyOf``, ``owl:inverseOf``, ``rdfs:subClassOf``, ``rdfs:domain``,
-``rdfs:range``) from the ontology graph only, reads data from every other named graph
-(including what earlier rules inferred), and inserts into the inferred graph only triples
-that no graph holds yet, so the inferred graph is exactly what inference adds. The files name
-the default graph IRIs (``…/graph/ontology``, ``…/graph/inferred``) so they run as they are in
-any SPARQL tool; :meth:`Rule.bind` swaps in the caller's IRIs, written as checked IRI terms.
+The rules are SPARQL 1.1 Update files, run in file-name order, on any
+:class:`~intimacy_graph.store.base.Store`. Each reads the schema (``rdfs:subPropertyOf``,
+``owl:inverseOf``, ``rdfs:subClassOf``, ``rdfs:domain``, ``rdfs:range``) from the ontology graph
+only, reads data from every other named graph (including what earlier rules inferred), and
+inserts into the inferred graph only triples that no graph holds yet, so the inferred graph is
+exactly what inference adds. The files name the default graph IRIs (``…/graph/ontology``,
+``…/graph/inferred``) so they run as they are in any SPARQL tool; :meth:`Rule.bind` swaps in the
+caller's IRIs, written as checked IRI terms.
+
+The rules are plain SPARQL so that any SPARQL 1.1 server runs them the same way, which
+Virtuoso 7.2.5 (measured) does only for a subset:
+
+* no property paths: each rule takes one ``rdfs:subPropertyOf`` / ``rdfs:subClassOf`` step, and
+  :func:`rebuild` repeats the whole sequence until a pass adds nothing (:data:`MAX_ROUNDS` at
+  most). Virtuoso cannot evaluate a path whose start is unbound (``?p rdfs:subPropertyOf+ ?q``:
+  "transitive start not given", or no rows without an error);
+* no sub-selects: for ``INSERT … WHERE { { SELECT DISTINCT … } … }`` Virtuoso inserted too few
+  or far too many triples, although the same WHERE as a query was right (10k concepts);
+* no ``VALUES`` block as a ``UNION`` branch of its own: Virtuoso drops its row (``BIND``).
+
+``tests/test_inference.py`` runs every rule test on Virtuoso too, and checks the first two.
+
+How a rebuild is sent depends on the store (:func:`one_transaction`):
+
+* **Oxigraph** (:class:`~intimacy_graph.store.OxigraphStore`): the caller's graph writes, the
+  ``CLEAR`` of the inferred graph, every rule of the first pass and the caller's ``extra``
+  updates are ONE request, so one transaction; each later pass is one more transaction.
+* **Any other store** (a remote SPARQL endpoint): the graph writes, the ``DROP`` of the inferred
+  graph and ``extra`` are one request, then every rule is a request of its own. This is not
+  atomic: readers can see the inferred graph empty or half rebuilt while it runs, and a failure
+  part-way leaves it incomplete (run the build again: it is idempotent). Virtuoso is not atomic
+  even within one request (docs/deploy.md), so nothing is lost by splitting.
 
 Facts about pyoxigraph 0.5 (checked on 0.5.13; ``tests/test_inference.py`` keeps them true):
 
@@ -21,39 +46,42 @@ Facts about pyoxigraph 0.5 (checked on 0.5.13; ``tests/test_inference.py`` keeps
 * Its parser does not accept a prologue (``PREFIX``/``BASE``) after ``;``, although SPARQL 1.1
   (grammar rule 29) allows it. :func:`rules_update` therefore declares every prefix once at
   the top. A prefix that two rule files bind to different IRIs is an error.
-* Zero-length property paths (``?p rdfs:subPropertyOf* ?q``) only match terms that occur in
-  the graph, so the rules never rely on them for predicates the ontology does not mention.
-* Updates cannot use the union of all graphs as their default graph, so the rules use
-  ``GRAPH ?g { … }``. Triples in the store's unnamed default graph are not read; the project
-  keeps all data in named graphs.
+* Updates cannot use the union of all graphs as their default graph (Virtuoso's is the union),
+  so the rules use ``GRAPH ?g { … }``. Triples in the store's unnamed default graph are not
+  read; the project keeps all data in named graphs.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph
+from rdflib import Graph, URIRef
 
 from intimacy_graph.errors import IntimacyGraphError
 from intimacy_graph.namespaces import Iris
 from intimacy_graph.resources import data_dir
+from intimacy_graph.store import OxigraphStore, Store
 
 #: The graph IRIs the rule files name; :meth:`Rule.bind` replaces them.
 RULE_INFERRED_GRAPH = str(Iris().inferred_graph)
 RULE_ONTOLOGY_GRAPH = str(Iris().ontology_graph)
 
-#: Passes of the whole rule sequence before :func:`materialise` gives up. The project ontology
-#: closes in one pass (the second only confirms it); a chain of flips through several kinds of
-#: rules (an inverse declared on skos:narrower, say) needs one more pass per link.
+#: Passes of the whole rule sequence (the first included) before :func:`rebuild` gives up.
+#: Each rule takes one schema step, so a chain of n ``rdfs:subClassOf`` / ``rdfs:subPropertyOf``
+#: steps, or of flips through several kinds of rules (an inverse declared on skos:narrower,
+#: say), takes up to n passes, plus one that adds nothing: the cap allows chains of 7. The seed
+#: takes 2 (the registry asserts ``ig:Concept`` of every concept, so one step to skos:Concept
+#: is all its types need); ``tests/data/rules/chains.trig`` takes 4.
 MAX_ROUNDS = 8
 
 _PREFIX_LINE = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:\s*(<[^>]*>)\s*$", re.IGNORECASE)
 _BASE_LINE = re.compile(r"^\s*BASE\s", re.IGNORECASE)
 _ANY_PREFIX_LINE = re.compile(r"^\s*PREFIX\s", re.IGNORECASE)
-# pyoxigraph substitutes only variables that the query projects.
+# A bound variable must be projected (SEP-0007, as pyoxigraph substitutes; the Store contract).
 _COUNT_QUERY = "SELECT ?graph (COUNT(*) AS ?n) WHERE { GRAPH ?graph { ?s ?p ?o } } GROUP BY ?graph"
 
 
@@ -131,8 +159,8 @@ def rules_update(
     """Return one SPARQL Update request: (``CLEAR SILENT`` the inferred graph,) then the rules.
 
     The sequence is repeated ``passes`` times. Run it with one ``Store.update`` call and it is
-    one transaction in pyoxigraph (see the module docstring). For the project ontology one
-    pass reaches the fixpoint; :func:`materialise` checks that instead of assuming it.
+    one transaction in pyoxigraph (see the module docstring). Each rule takes one schema step,
+    so one pass is not always a fixpoint: :func:`rebuild` repeats passes until one adds nothing.
     """
     if passes < 1:
         raise ValueError("passes must be at least 1")
@@ -145,35 +173,89 @@ def rules_update(
     return _bind_graphs(text, inferred_graph_iri, ontology_graph_iri)
 
 
-def materialise(
-    store: pyoxigraph.Store,
+def rule_requests(
     inferred_graph_iri: str,
     *,
     ontology_graph_iri: str = RULE_ONTOLOGY_GRAPH,
     rules: Sequence[Rule] | None = None,
-    max_rounds: int = MAX_ROUNDS,
-) -> int:
-    """Rebuild the inferred graph from scratch and return how many triples it holds.
+) -> list[str]:
+    """Return one SPARQL Update request per rule, each with its own prologue, in order.
 
-    Round one clears the inferred graph and runs every rule in one transaction, so readers
-    never see it empty. Later rounds run the sequence again, each in its own transaction,
-    until a round adds nothing; they only add triples that follow from the data, so a reader
-    between rounds sees a true but possibly incomplete closure. Raises
-    :class:`InferenceError` when ``max_rounds`` rounds still add triples.
+    For stores that do not run a multi-operation request as one transaction (see the module
+    docstring): one pass of the rules as separate requests, without the ``CLEAR``.
     """
     rules = list(rules) if rules is not None else load_rules()
-    graph = pyoxigraph.NamedNode(inferred_graph_iri)
-    first = rules_update(inferred_graph_iri, ontology_graph_iri=ontology_graph_iri, rules=rules)
-    again = rules_update(
-        inferred_graph_iri, ontology_graph_iri=ontology_graph_iri, rules=rules, clear=False
-    )
-    store.update(first)
-    count = count_triples(store, graph)
-    for _ in range(max_rounds - 1):
-        store.update(again)
-        new_count = count_triples(store, graph)
+    return [rule.bind(inferred_graph_iri, ontology_graph_iri) for rule in rules]
+
+
+def one_transaction(store: Store) -> bool:
+    """Whether :func:`rebuild` sends a pass of the rules to ``store`` as one request.
+
+    True for the embedded Oxigraph store, whose update request is one transaction whose
+    operations see each other's writes (tested). No remote server is assumed to be: Virtuoso
+    7.2.5 keeps the operations before a failing one (docs/deploy.md), so one rule per request
+    loses nothing there, keeps each request short (its time limit is per request) and makes a
+    failure name one rule.
+    """
+    return isinstance(store, OxigraphStore)
+
+
+@dataclass(frozen=True)
+class Closure:
+    """What :func:`rebuild` did: the size of the inferred graph and the passes it took."""
+
+    triples: int
+    rounds: int  # passes of the rule sequence, the last one the pass that added nothing
+
+
+def rebuild(
+    store: Store,
+    inferred_graph_iri: str,
+    *,
+    ontology_graph_iri: str = RULE_ONTOLOGY_GRAPH,
+    rules: Sequence[Rule] | None = None,
+    graphs: Mapping[URIRef, Graph] | None = None,
+    drop: Iterable[URIRef] = (),
+    extra: Iterable[str] = (),
+    max_rounds: int = MAX_ROUNDS,
+) -> Closure:
+    """Replace ``graphs`` (and drop ``drop``), rebuild the inferred graph from scratch, run the
+    ``extra`` updates, then repeat the rules until a pass adds nothing.
+
+    On Oxigraph the writes, the ``CLEAR`` of the inferred graph, the first pass of the rules and
+    ``extra`` are one transaction, so readers never see new data without its inferences or the
+    inferred graph empty; each later pass is one more transaction and only adds triples that
+    follow from the data, so a reader between passes sees a true but possibly incomplete
+    closure. On any other store the writes and ``extra`` are one request and every rule
+    another: **not atomic** (see the module docstring). Raises :class:`InferenceError` when
+    ``max_rounds`` passes still add triples, ``ValueError`` for a graph IRI that is not one.
+    """
+    if max_rounds < 1:
+        raise ValueError("max_rounds must be at least 1")
+    rules = list(rules) if rules is not None else load_rules()
+    inferred = URIRef(pyoxigraph.NamedNode(inferred_graph_iri).value)  # ValueError: not an IRI
+    ontology = ontology_graph_iri
+    dropped = [*drop]
+    again: list[tuple[str, str]]  # (what, request) for each request of one pass
+    if one_transaction(store):
+        first = rules_update(inferred_graph_iri, ontology_graph_iri=ontology, rules=rules)
+        store.replace_graphs(graphs or {}, drop=dropped, then=[first, *extra])
+        passes = rules_update(
+            inferred_graph_iri, ontology_graph_iri=ontology, rules=rules, clear=False
+        )
+        again = [("every rule", passes)]
+    else:
+        again = [(f"rule {r.name}", r.bind(inferred_graph_iri, ontology)) for r in rules]
+        if inferred not in dropped:
+            dropped.append(inferred)
+        store.replace_graphs(graphs or {}, drop=dropped, then=list(extra))
+        _run_pass(store, again, 1)
+    count = count_triples(store, inferred)
+    for rounds in range(2, max_rounds + 1):
+        _run_pass(store, again, rounds)
+        new_count = count_triples(store, inferred)
         if new_count == count:
-            return count
+            return Closure(count, rounds)
         count = new_count
     raise InferenceError(
         f"inference did not reach a fixpoint in {max_rounds} rounds",
@@ -182,14 +264,44 @@ def materialise(
     )
 
 
-def count_triples(store: pyoxigraph.Store, graph: pyoxigraph.NamedNode) -> int:
+def _run_pass(store: Store, requests: Sequence[tuple[str, str]], number: int) -> None:
+    for what, request in requests:
+        try:
+            store.update(request)
+        except IntimacyGraphError as exc:
+            exc.add_note(f"inference: {what}, pass {number}")
+            raise
+
+
+def materialise(
+    store: Store,
+    inferred_graph_iri: str,
+    *,
+    ontology_graph_iri: str = RULE_ONTOLOGY_GRAPH,
+    rules: Sequence[Rule] | None = None,
+    max_rounds: int = MAX_ROUNDS,
+) -> int:
+    """Rebuild the inferred graph from scratch and return how many triples it holds.
+
+    :func:`rebuild` without graph writes: on Oxigraph the first pass (with the ``CLEAR``) is
+    one transaction, so readers never see the inferred graph empty; on other stores it is not.
+    Raises :class:`InferenceError` when ``max_rounds`` passes still add triples.
+    """
+    return rebuild(
+        store,
+        inferred_graph_iri,
+        ontology_graph_iri=ontology_graph_iri,
+        rules=rules,
+        max_rounds=max_rounds,
+    ).triples
+
+
+def count_triples(store: Store, graph: URIRef) -> int:
     """Return the number of triples in one named graph of ``store``."""
-    solutions = store.query(_COUNT_QUERY, substitutions={pyoxigraph.Variable("graph"): graph})
-    if not isinstance(solutions, pyoxigraph.QuerySolutions):  # a SELECT always gives these
-        raise InferenceError("counting the inferred graph did not give solutions")
-    for solution in solutions:
-        total = solution["n"]
-        return int(total.value) if total is not None else 0
+    rows = store.select(_COUNT_QUERY, {"graph": graph})
+    for row in rows:
+        total = row.get("n")
+        return int(str(total)) if total is not None else 0
     return 0
 
 

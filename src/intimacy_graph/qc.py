@@ -1,25 +1,30 @@
 """Run the quality checks of ``queries/qc/*-violation.rq`` (DESIGN.md §6).
 
 Each check is a ``SELECT`` that returns no rows on good data; every row is a
-:class:`QcFinding`. The checks run over the union of all named graphs (after inference), with
-the severity their header declares (``# severity: error|warning|info``, see
-``queries/qc/README.md``).
+:class:`QcFinding`. The checks run on any :class:`~intimacy_graph.store.base.Store`, over the
+union of all named graphs (after inference), with the severity their header declares
+(``# severity: error|warning|info``, see ``queries/qc/README.md``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyoxigraph
+from rdflib import BNode
+from rdflib.term import Node
 
 from intimacy_graph.diagnostics import Diagnostic, Severity
 from intimacy_graph.errors import IntimacyGraphError
 from intimacy_graph.namespaces import Iris
 from intimacy_graph.resources import data_dir
+from intimacy_graph.store.base import Row
+from intimacy_graph.store.sparql import projected, query_form
+from intimacy_graph.store.terms import to_rdflib
 
 #: The registry graph IRI the check files name; :func:`run_qc` rebinds it.
 QC_REGISTRY_GRAPH = str(Iris().registry_graph)
@@ -92,30 +97,40 @@ def load_checks(folder: Path | None = None) -> list[QcCheck]:
     return checks
 
 
+class Selects(Protocol):
+    """The part of :class:`~intimacy_graph.store.base.Store` the checks need."""
+
+    def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[Row]: ...
+
+
 def run_check(
-    store: pyoxigraph.Store,
+    store: Selects | pyoxigraph.Store,
     check: QcCheck,
     *,
     registry_graph_iri: str = QC_REGISTRY_GRAPH,
 ) -> list[QcFinding]:
-    """Run one check over the union of the store's named graphs."""
+    """Run one check over the union of the store's named graphs.
+
+    ``store`` is a :class:`~intimacy_graph.store.base.Store`; a bare ``pyoxigraph.Store`` is
+    still accepted (read with its union default graph).
+    """
     registry = str(pyoxigraph.NamedNode(registry_graph_iri))  # raises ValueError if not an IRI
     query = check.text.replace(f"<{QC_REGISTRY_GRAPH}>", registry)
-    solutions = store.query(query, use_default_graph_as_union=True)
-    if not isinstance(solutions, pyoxigraph.QuerySolutions):
+    if query_form(query) != "SELECT":
         raise QcCheckError(f"check {check.name} is not a SELECT query", check=check.name)
-    names = {variable.value for variable in solutions.variables}
-    if not {"focus", "message"} <= names:
+    names = projected(query)  # None for SELECT *: checked row by row below
+    if names is not None and not {"focus", "message"} <= names:
         raise QcCheckError(f"check {check.name} must project ?focus and ?message", check=check.name)
+    rows = _select_raw(store, query) if isinstance(store, pyoxigraph.Store) else store.select(query)
     findings = []
-    for row in solutions:
-        focus, message = row["focus"], row["message"]
+    for row in rows:
+        focus, message = row.get("focus"), row.get("message")
         if focus is None or message is None:
             raise QcCheckError(
                 f"check {check.name} returned a row without ?focus or ?message",
                 check=check.name,
             )
-        value = row["value"] if "value" in names else None
+        value = row.get("value")
         findings.append(
             QcFinding(
                 check=check.name,
@@ -129,7 +144,7 @@ def run_check(
 
 
 def run_qc(
-    store: pyoxigraph.Store,
+    store: Selects | pyoxigraph.Store,
     *,
     checks: Sequence[QcCheck] | None = None,
     registry_graph_iri: str = QC_REGISTRY_GRAPH,
@@ -147,6 +162,17 @@ def run_qc(
     )
 
 
+def _select_raw(store: pyoxigraph.Store, query: str) -> list[Row]:
+    solutions = store.query(query, use_default_graph_as_union=True)
+    if not isinstance(solutions, pyoxigraph.QuerySolutions):
+        raise QcCheckError("a check is not a SELECT query")
+    names = [variable.value for variable in solutions.variables]
+    return [
+        {name: to_rdflib(solution[name]) for name in names if solution[name] is not None}
+        for solution in solutions
+    ]
+
+
 def _header_lines(text: str) -> list[str]:
     lines = []
     for line in text.splitlines():
@@ -156,9 +182,7 @@ def _header_lines(text: str) -> list[str]:
     return lines
 
 
-def _text(term: object) -> str:
-    if isinstance(term, pyoxigraph.BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, pyoxigraph.NamedNode | pyoxigraph.Literal):
-        return term.value
+def _text(term: Node) -> str:
+    if isinstance(term, BNode):
+        return f"_:{term}"
     return str(term)
