@@ -252,7 +252,12 @@ SELECT ?i ?d ?f ?b ?dt ?day ?s ?l ?bad ?iri ?unbound WHERE {
 """
 
 
-def test_sparql_rows_are_python_values(ig: Client) -> None:
+def test_sparql_rows_are_python_values(ig: Client, server: Server) -> None:
+    if server.backend == "virtuoso":
+        pytest.xfail(
+            'Virtuoso refuses the ill-formed literal "z"^^xsd:integer in query text '
+            "(SR341), which this test needs to show lexical fallback"
+        )
     [row] = ig.sparql(TYPED)
     assert row["i"] == 1 and type(row["i"]) is int
     assert row["d"] == Decimal("1.5")

@@ -283,9 +283,7 @@ def qc_command(ctx: click.Context, store: Path | None, fmt: str, strict: bool) -
     settings = _settings(ctx)
     target = _open_store(_store_dir(ctx, store))
     try:
-        findings = run_qc(
-            target.raw, registry_graph_iri=str(Iris(settings.base_iri).registry_graph)
-        )
+        findings = run_qc(target, registry_graph_iri=str(Iris(settings.base_iri).registry_graph))
     finally:
         target.close()
     if fmt == "json":

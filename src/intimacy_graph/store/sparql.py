@@ -42,6 +42,7 @@ from intimacy_graph.errors import (
     QueryTimeoutError,
     StoreError,
     StoreUnavailableError,
+    UnusableInputError,
 )
 from intimacy_graph.sparql_guard import _TOKEN, QUERY_FORMS, UPDATE_FORMS
 from intimacy_graph.store.base import Row
@@ -702,8 +703,16 @@ class RemoteStore:
 
 
 def _write_n3(term: Node) -> str:
-    """A term of a written graph: blank nodes allowed (in INSERT templates only)."""
-    return f"_:{_bnode_id(str(term))}" if isinstance(term, BNode) else term_n3(term)
+    """A term of a written graph: blank nodes allowed (in INSERT templates only).
+
+    A term that cannot be written safely is the writer's input error, not ours.
+    """
+    try:
+        return f"_:{_bnode_id(str(term))}" if isinstance(term, BNode) else term_n3(term)
+    except ValueError as exc:
+        raise UnusableInputError(
+            f"A term cannot be stored: {str(exc)[:200]}", code="invalid-term"
+        ) from exc
 
 
 def _normalise_results(document: Any) -> bytes:
