@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): synthetic data, peers, a load generator and recorded results."""
