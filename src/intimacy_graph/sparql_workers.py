@@ -146,9 +146,7 @@ def cap_result(result: Any, fmt: str, max_rows: int) -> QueryOutput:
     rows = max(0, min(sink.lines, max_rows + 1) - 1)
     if fmt != "tsv":
         solutions = ox.parse_query_results(data, ox.QueryResultsFormat.TSV)
-        data = bytes(
-            solutions.serialize(format=getattr(ox.QueryResultsFormat, fmt.upper())) or b""
-        )
+        data = bytes(solutions.serialize(format=getattr(ox.QueryResultsFormat, fmt.upper())) or b"")
     return QueryOutput(data, "solutions", truncated, rows)
 
 
