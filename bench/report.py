@@ -49,7 +49,8 @@ def render(result: dict[str, Any]) -> str:
     for qname, by_peer in result["queries"].items():
         for name in names:
             s = by_peer[name]
-            rows = result["row_check"].get(qname, {}).get(name, "")
+            rows = result["row_check"].get(qname, {}).get(name, "–")
+            rows = "–" if rows == -1 else rows  # ASK {} has no rows
             out.append(
                 f"| {qname} | {name} | {_f(s['throughput_rps'])} | {_f(s['p50_ms'], 2)} | "
                 f"{_f(s['p90_ms'], 2)} | {_f(s['p99_ms'], 2)} | {_f(s.get('server_cpu_ms'), 2)} "
