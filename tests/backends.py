@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -25,6 +24,7 @@ import pytest
 from intimacy_graph.namespaces import DEFAULT_BASE
 from intimacy_graph.store import OxigraphStore, Store
 from intimacy_graph.store.sparql import RemoteStore
+from tests.servers import free_port
 
 SCRIPT = Path(__file__).resolve().parents[1] / ".ci" / "virtuoso.sh"
 BACKENDS = ["oxigraph", pytest.param("virtuoso", marks=pytest.mark.virtuoso)]
@@ -46,13 +46,6 @@ class VirtuosoEndpoint(str):
         endpoint.auth_endpoint = base + "/sparql-auth"
         endpoint.writer = ("ig_writer", (folder / "writer.password").read_text().strip())
         return endpoint
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _script(

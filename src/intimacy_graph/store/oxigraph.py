@@ -12,7 +12,7 @@ from rdflib.term import Node
 
 from intimacy_graph.errors import QueryEvaluationError, QuerySyntaxError, StoreError
 from intimacy_graph.store.base import Row
-from intimacy_graph.store.terms import ntriples, to_oxigraph, to_rdflib
+from intimacy_graph.store.terms import ntriples, solution_rows, to_oxigraph, to_rdflib
 
 _RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -93,16 +93,7 @@ class OxigraphStore:
         solutions = self._query(query, bindings)
         if not isinstance(solutions, ox.QuerySolutions):
             raise QuerySyntaxError("expected a SELECT query")
-        names = [v.value for v in solutions.variables]
-        rows: list[Row] = []
-        for solution in solutions:
-            row: Row = {}
-            for name in names:
-                value = solution[name]
-                if value is not None:
-                    row[name] = to_rdflib(value)
-            rows.append(row)
-        return rows
+        return solution_rows(solutions)
 
     def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
         result = self._query(query, bindings)

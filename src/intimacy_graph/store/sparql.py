@@ -47,7 +47,7 @@ from intimacy_graph.errors import (
 from intimacy_graph.sparql_guard import _TOKEN, QUERY_FORMS, UPDATE_FORMS
 from intimacy_graph.store.base import Row
 from intimacy_graph.store.oxigraph import _GRAPH_FORMATS, _RESULT_FORMATS, _split_prologue
-from intimacy_graph.store.terms import to_rdflib
+from intimacy_graph.store.terms import solution_rows, to_rdflib
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 #: What we ask for: SPARQL JSON results for SELECT/ASK, N-Triples for graphs.
@@ -494,16 +494,7 @@ class RemoteStore:
         solutions = self._results(bind_values(query, bindings), form)
         if not isinstance(solutions, ox.QuerySolutions):
             raise QuerySyntaxError("expected a SELECT query")
-        names = [v.value for v in solutions.variables]
-        rows: list[Row] = []
-        for solution in solutions:
-            row: Row = {}
-            for name in names:
-                value = solution[name]
-                if value is not None:
-                    row[name] = to_rdflib(value)
-            rows.append(row)
-        return rows
+        return solution_rows(solutions)
 
     def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
         form = self._checked_form(query, ("ASK",), "an ASK")

@@ -61,3 +61,17 @@ def ntriples(graph: Graph) -> str:
                 f"A term cannot be stored: {str(exc)[:200]}", code="invalid-term"
             ) from exc
     return "\n".join(lines)
+
+
+def solution_rows(solutions: ox.QuerySolutions) -> list[dict[str, Node]]:
+    """SELECT solutions as rows of rdflib terms; unbound variables are left out of a row."""
+    names = [v.value for v in solutions.variables]
+    rows: list[dict[str, Node]] = []
+    for solution in solutions:
+        row: dict[str, Node] = {}
+        for name in names:
+            value = solution[name]
+            if value is not None:
+                row[name] = to_rdflib(value)
+        rows.append(row)
+    return rows
