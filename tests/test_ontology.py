@@ -37,7 +37,7 @@ OBJECT_PROPERTIES = {
 }  # fmt: skip
 DATATYPE_PROPERTIES = {
     "contentHash", "markdown", "text", "labelIsLink", "description", "position", "sourceLine",
-    "studySummary", "finding", "authorFamilyName",
+    "studySummary", "finding", "authorFamilyName", "triplesAdded", "triplesRemoved",
 }  # fmt: skip
 ANNOTATION_PROPERTIES = {"seeAlso"}
 TERM_KINDS = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)

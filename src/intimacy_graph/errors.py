@@ -43,6 +43,12 @@ class ValidationFailedError(IntimacyGraphError):
     code = "validation-failed"
 
 
+class PreconditionFailedError(IntimacyGraphError):
+    """A conditional write (``If-Match``) named a version that is no longer the current one."""
+
+    code = "precondition-failed"
+
+
 class StoreError(IntimacyGraphError):
     code = "store-error"
 

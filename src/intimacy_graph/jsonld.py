@@ -82,3 +82,11 @@ def context(base: str) -> dict[str, Any]:
         "items": {"@id": "schema:itemListElement", "@container": "@list"},
     }
     return {"@context": {"@version": 1.1, **prefixes, **terms}}
+
+
+def own_contexts(base: str) -> dict[str, Any]:
+    """The context IRIs an entry may name — this service's own, by path or under the
+    deployment's base — mapped to the context itself (nothing is ever fetched)."""
+    inner = context(base)["@context"]
+    names = ["/context.jsonld", f"/context/{VERSION}.jsonld"]
+    return {name: inner for name in [*names, *(base.rstrip("/") + n for n in names)]}

@@ -46,6 +46,8 @@ class IG(DefinedNamespace):
     linksTo: URIRef
     hasSection: URIRef
     text: URIRef
+    triplesAdded: URIRef
+    triplesRemoved: URIRef
     # statement properties
     subject: URIRef
     object: URIRef

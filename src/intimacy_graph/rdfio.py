@@ -6,7 +6,8 @@ import json
 from pathlib import PurePath
 from typing import Any
 
-from rdflib import Dataset, Graph
+import pyoxigraph
+from rdflib import Dataset, Graph, URIRef
 
 from intimacy_graph.errors import UnusableInputError
 
@@ -142,7 +143,26 @@ def parse_rdf(
         raise UnusableInputError(
             f"The {fmt} input could not be parsed: {exc}", code="rdf-syntax"
         ) from exc
+    _check_iris(ds)
     return ds
+
+
+def _check_iris(ds: Dataset) -> None:
+    """Refuse IRIs that RDF 1.1 does not allow (spaces, braces, quotes…) but rdflib's parsers let
+    through: every IRI must be one pyoxigraph (an RFC 3987 parser) accepts."""
+    seen: set[str] = set()
+    for quad in ds.quads((None, None, None, None)):
+        for term in quad:
+            if isinstance(term, URIRef) and (iri := str(term)) not in seen:
+                seen.add(iri)
+                try:
+                    pyoxigraph.NamedNode(iri)
+                except ValueError as exc:
+                    raise UnusableInputError(
+                        f"<{iri[:200]}> is not a valid IRI: {exc}.",
+                        code="invalid-iri",
+                        iri=iri[:200],
+                    ) from exc
 
 
 def union(ds: Dataset) -> Graph:

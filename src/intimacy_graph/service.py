@@ -21,8 +21,15 @@ from typing import Any
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 
 from intimacy_graph import build as building
+from intimacy_graph import editing, queries
 from intimacy_graph.config import Settings
-from intimacy_graph.errors import QueryRefusedError, StoreUnavailableError
+from intimacy_graph.errors import (
+    NotFoundError,
+    PreconditionFailedError,
+    QueryRefusedError,
+    StoreUnavailableError,
+    UnusableInputError,
+)
 from intimacy_graph.keys import ApiKey, KeyRing
 from intimacy_graph.namespaces import DCTERMS, PROV, Iris
 from intimacy_graph.search import ConceptIndex
@@ -30,6 +37,16 @@ from intimacy_graph.sparql_guard import Inspection, inspect
 from intimacy_graph.sparql_workers import QueryJob, QueryOutput, WorkerPool, cap_result
 from intimacy_graph.store import OxigraphStore
 from intimacy_graph.store.sparql import RemoteStore
+
+
+@dataclass
+class WriteOutcome:
+    """What a write did (or, for a dry run or a refused entry, would do)."""
+
+    check: editing.EntryCheck
+    plan: editing.WritePlan | None = None
+    committed: bool = False
+    unchanged: bool = False
 
 
 @dataclass(frozen=True)
@@ -273,3 +290,136 @@ class Service:
             self.primary, self.iris, extra=[building.insert_data(self.iris.changes_graph, record)]
         )
         self._publish()
+
+    # -- entries: validate, write, deprecate (DESIGN.md §3, §6) ----------------------------
+    def _ontology(self) -> Graph:
+        assert self.primary is not None
+        ontology: Graph = self.primary.graph(self.iris.ontology_graph)
+        return ontology
+
+    def validate_entry(self, data: bytes, media_type: str, slug: str | None = None) -> Any:
+        """Check an entry against the current snapshot; nothing is written."""
+        with self._snap_lock:
+            reader = self.reader
+        return editing.validate_entry(
+            reader,
+            data,
+            media_type,
+            self.iris,
+            slug=slug,
+            max_bytes=self.settings.max_note_bytes,
+        )
+
+    def write_entry(
+        self,
+        data: bytes,
+        media_type: str,
+        key: ApiKey,
+        *,
+        slug: str | None = None,
+        if_match: str | None = None,
+        dry_run: bool = False,
+        activity: str = "write",
+    ) -> WriteOutcome:
+        """Validate then commit an entry in one transaction (or only plan it: ``dry_run``).
+
+        Checked under the write lock against the primary store, so what is validated is what
+        the write lands on.  ``if_match`` (a note's ETag, or ``*``) makes the write conditional
+        on the note's current version: :class:`PreconditionFailedError` otherwise.
+        """
+        with self._write_lock:
+            assert self.primary is not None
+            now = datetime.now(UTC)  # microseconds: versions written in one second stay ordered
+            check = editing.validate_entry(
+                self.primary,
+                data,
+                media_type,
+                self.iris,
+                slug=slug,
+                max_bytes=self.settings.max_note_bytes,
+                now=now,
+            )
+            if not check.conforms:
+                return WriteOutcome(check)
+            if if_match is not None:
+                for compiled in check.notes:
+                    self._check_precondition(compiled.slug, if_match)
+            stored = {
+                c.slug: editing.stored_note(self.primary, self.iris, c.slug) for c in check.notes
+            }
+            if all(
+                (old := stored[c.slug]) is not None and old.hash == c.note.content_hash
+                for c in check.notes
+            ):
+                return WriteOutcome(check, unchanged=True)
+            plan = editing.plan_write(
+                self.primary,
+                self.iris,
+                check.notes,
+                activity=activity,
+                key_id=key.id,
+                now=now,
+                ontology=self._ontology(),
+            )
+            if dry_run:
+                return WriteOutcome(check, plan)
+            editing.apply_plan(self.primary, plan, self.iris)
+            self._publish()
+            return WriteOutcome(check, plan, committed=True)
+
+    def _check_precondition(self, slug: str, if_match: str) -> None:
+        current = editing.stored_note(self.primary, self.iris, slug)
+        wanted = {t.strip() for t in if_match.split(",") if t.strip()}
+        if "*" in wanted:
+            if current is None:
+                raise PreconditionFailedError(
+                    f"If-Match: * but there is no note {slug!r} yet.", slug=slug
+                )
+            return
+        tags = {t.removeprefix("W/") for t in wanted}
+        if current is None or editing.etag_of(current.hash) not in tags:
+            raise PreconditionFailedError(
+                f"Note {slug!r} changed since the version you read (If-Match {if_match}); "
+                "read it again and reapply your edit.",
+                slug=slug,
+                current_etag=editing.etag_of(current.hash) if current else None,
+            )
+
+    def deprecate(self, slug: str, key: ApiKey, replaced_by: str | None = None) -> dict[str, Any]:
+        """Mark a concept ``owl:deprecated`` (``dcterms:isReplacedBy`` another) in
+        ``graph:curated``: its notes, statements and history stay."""
+        with self._write_lock:
+            assert self.primary is not None
+            registry = self.iris.registry_graph
+            text = queries.load("get_concept_record")
+            if not self.primary.select(text, {"registry": registry, "c": self.iris.concept(slug)}):
+                raise NotFoundError(f"There is no concept {slug!r}.", slug=slug)
+            if replaced_by is not None:
+                if replaced_by == slug:
+                    raise UnusableInputError(
+                        "A concept cannot be replaced by itself.", code="bad-replacement"
+                    )
+                other = self.iris.concept(replaced_by)
+                if not self.primary.select(text, {"registry": registry, "c": other}):
+                    raise UnusableInputError(
+                        f"There is no concept {replaced_by!r} to replace {slug!r} with.",
+                        code="unknown-concept",
+                        replaced_by=replaced_by,
+                    )
+            now = datetime.now(UTC).replace(microsecond=0)
+            plan = editing.plan_deprecation(
+                self.primary,
+                self.iris,
+                slug,
+                replaced_by,
+                key_id=key.id,
+                now=now,
+                ontology=self._ontology(),
+            )
+            editing.apply_deprecation(self.primary, plan, self.iris)
+            self._publish()
+            return {
+                "concept": str(self.iris.concept(slug)),
+                "deprecated": True,
+                "replaced_by": str(self.iris.concept(replaced_by)) if replaced_by else None,
+            }

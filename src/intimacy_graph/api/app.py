@@ -20,6 +20,7 @@ from intimacy_graph.errors import (
     IntimacyGraphError,
     NotFoundError,
     NotReadyError,
+    PreconditionFailedError,
     QueryEvaluationError,
     QueryRefusedError,
     QuerySyntaxError,
@@ -41,6 +42,7 @@ STATUS: list[tuple[type[IntimacyGraphError], int]] = [
     (AuthError, 401),
     (ForbiddenError, 403),
     (NotFoundError, 404),
+    (PreconditionFailedError, 412),
     (NotAcceptableError, 406),
     (ValidationFailedError, 422),
     (UnsupportedMediaTypeError, 415),
@@ -178,11 +180,19 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
 
-    from intimacy_graph.api.routes import concepts, graph_store, health, linked_data, sparql
+    from intimacy_graph.api.routes import (
+        concepts,
+        graph_store,
+        health,
+        linked_data,
+        sparql,
+        writes,
+    )
 
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
     app.include_router(health.router)
+    app.include_router(writes.router)
     app.include_router(concepts.router)
     app.include_router(concepts.root)
     app.include_router(linked_data.router)
@@ -190,9 +200,16 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
-        allow_methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["Content-Type", "Accept", "Authorization"],
-        expose_headers=["X-SPARQL-MaxRows", "X-Truncated", "ETag", "Link", "X-Total-Count"],
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["Content-Type", "Accept", "Authorization", "If-Match", "If-None-Match"],
+        expose_headers=[
+            "X-SPARQL-MaxRows",
+            "X-Truncated",
+            "ETag",
+            "Link",
+            "X-Total-Count",
+            "Location",
+        ],
     )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

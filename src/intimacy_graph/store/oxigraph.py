@@ -152,6 +152,39 @@ class OxigraphStore:
         except (OSError, SyntaxError) as exc:
             raise StoreError(f"the write was not applied: {exc}") from exc
 
+    def apply(
+        self,
+        *,
+        replace: Mapping[URIRef, Graph] | None = None,
+        delete: Mapping[URIRef, Graph] | None = None,
+        insert: Mapping[URIRef, Graph] | None = None,
+    ) -> None:
+        """In ONE transaction: put each graph of ``replace`` in place of the old one, remove the
+        triples of ``delete`` and add those of ``insert`` (per named graph)."""
+        operations: list[str] = []
+        for name, graph in (replace or {}).items():
+            operations.append(f"DROP SILENT GRAPH {URIRef(name).n3()}")
+            if len(graph):
+                operations.append(
+                    f"INSERT DATA {{ GRAPH {URIRef(name).n3()} {{\n{ntriples(graph)}\n}} }}"
+                )
+        for name, graph in (delete or {}).items():
+            if len(graph):
+                operations.append(
+                    f"DELETE DATA {{ GRAPH {URIRef(name).n3()} {{\n{ntriples(graph)}\n}} }}"
+                )
+        for name, graph in (insert or {}).items():
+            if len(graph):
+                operations.append(
+                    f"INSERT DATA {{ GRAPH {URIRef(name).n3()} {{\n{ntriples(graph)}\n}} }}"
+                )
+        if not operations:
+            return
+        try:
+            self._store.update(" ;\n".join(operations))
+        except (OSError, SyntaxError, RuntimeError) as exc:
+            raise StoreError(f"the write was not applied: {exc}") from exc
+
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         try:
             self._store.update(sparql, base_iri=base_iri)
