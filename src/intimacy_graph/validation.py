@@ -1,25 +1,35 @@
 """SHACL validation of RDF against the shapes in ``shapes/*.shapes.ttl`` (DESIGN.md §6).
 
-pySHACL does the work; this module fixes how it is called (DESIGN.md §8: a parsed data graph,
-always our own shapes graph, no inference, nothing remote) and turns its report into the
-project's one report format, :class:`~intimacy_graph.diagnostics.Diagnostic`. A result's ``code``
-is the local name of the shape that produced it (``igsh:note-title`` → ``"note-title"``).
+Two engines give the same results: ``"fast"`` (the default, :mod:`intimacy_graph.shacl_fast`,
+our shapes compiled once into Python checks) and ``"pyshacl"`` (the reference). Shapes the fast
+engine cannot compile, and datasets, go to pySHACL. This module fixes how pySHACL is called
+(DESIGN.md §8: a parsed data graph, always our own shapes graph, no inference, nothing remote)
+and turns either engine's results into the project's one report format,
+:class:`~intimacy_graph.diagnostics.Diagnostic`. A result's ``code`` is the local name of the
+shape that produced it (``igsh:note-title`` → ``"note-title"``).
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import re
+from collections.abc import Iterable
+from typing import Literal as TypingLiteral
 
 import pyshacl
 from pyshacl.entrypoints import meta_validate
-from rdflib import RDF, BNode, Graph, Literal, Node, URIRef
+from rdflib import RDF, BNode, ConjunctiveGraph, Graph, Literal, Node, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH
 
 from intimacy_graph.diagnostics import Diagnostic, Severity
 from intimacy_graph.namespaces import IG
 from intimacy_graph.resources import shapes_files
+from intimacy_graph.shacl_fast import CompiledShapes, UnsupportedShapesError, compile_shapes
+
+Engine = TypingLiteral["fast", "pyshacl"]
+log = logging.getLogger(__name__)
 
 SHAPES_NS = "https://w3id.org/intimacy-graph/shapes#"
 """Namespace of our shapes (prefix ``igsh:``); a shape's local name is its diagnostic code."""
@@ -47,12 +57,34 @@ def load_shapes() -> Graph:
     return _shapes_graph()
 
 
+@functools.cache
+def _compiled_default() -> CompiledShapes | None:
+    try:
+        return compile_shapes(_shapes_graph())
+    except UnsupportedShapesError as exc:
+        log.warning("fast SHACL engine unavailable for our shapes, using pySHACL: %s", exc)
+        return None
+
+
+def compiled_shapes(shapes: Graph | None = None) -> CompiledShapes | None:
+    """The fast engine's compiled ``shapes`` (default: ours, cached); ``None``: unsupported."""
+    if shapes is None:
+        return _compiled_default()
+    try:
+        return compile_shapes(shapes)
+    except UnsupportedShapesError as exc:
+        log.debug("fast SHACL engine does not support these shapes, using pySHACL: %s", exc)
+        return None
+
+
 def shacl_validate(
     data: Graph,
     *,
     shapes: Graph | None = None,
     ontology: Graph | None = None,
     file: str | None = None,
+    context: Iterable[Iterable[tuple[Node, Node, Node]]] = (),
+    engine: Engine = "fast",
 ) -> list[Diagnostic]:
     """Validate ``data`` against our shapes; return one diagnostic per SHACL result, sorted.
 
@@ -61,12 +93,46 @@ def shacl_validate(
     :func:`load_shapes` (never the data itself). ``ontology`` is mixed into a copy of the data, so
     ``sh:class`` sees its ``rdfs:subClassOf`` axioms; ``data`` is never modified. A diagnostic's
     ``line`` is the ``ig:sourceLine`` of its focus node (statements, sections) when there is one.
+    ``context`` (graphs, or lists of triples) is validated together with ``data`` as if mixed into
+    it, like ``ontology``: the registry records of what an entry links to, without copying.
+    ``engine="fast"`` (default) uses :mod:`intimacy_graph.shacl_fast` where it supports the shapes
+    and falls back to pySHACL where it does not; ``engine="pyshacl"`` always uses pySHACL.
     """
     _require_graph("data", data)
     shapes_graph = load_shapes() if shapes is None else _require_graph("shapes", shapes)
     ont_graph = None if ontology is None else _require_graph("ontology", ontology)
+    if engine not in ("fast", "pyshacl"):
+        raise ValueError(f"engine must be 'fast' or 'pyshacl', not {engine!r}")
+    extra = [c if isinstance(c, Graph) else list(c) for c in context]
+    if engine == "fast" and not any(map(_is_dataset, [data, ont_graph, *extra])):
+        compiled = compiled_shapes(shapes)
+        if compiled is not None:
+            also = extra if ont_graph is None else [ont_graph, *extra]
+            raw = compiled.validate(data, *also)
+            return _sorted(
+                _make(
+                    focus=r.focus,
+                    path=None if r.path is None else _path(shapes_graph, r.path),
+                    value=r.value,
+                    shape=r.shape,
+                    component=r.component,
+                    level=r.severity,
+                    messages=r.messages,
+                    data=data,
+                    file=file,
+                )
+                for r in raw
+            )
+    target = data
+    if extra:  # pySHACL reads one graph: validate a copy of data with the context mixed in
+        target = Graph()
+        for triple in data:
+            target.add(triple)
+        for part in extra:
+            for triple in part:
+                target.add(triple)
     _conforms, report, text = pyshacl.validate(
-        data,
+        target,
         shacl_graph=shapes_graph,
         ont_graph=ont_graph,
         inference="none",
@@ -90,6 +156,11 @@ def shacl_shacl_check(shapes: Graph | None = None) -> list[Diagnostic]:
     return _diagnostics(report, text, data=shapes_graph, file=None)
 
 
+def _is_dataset(graph: object) -> bool:
+    # pySHACL validates each named graph of a dataset on its own; the fast engine does not.
+    return isinstance(graph, ConjunctiveGraph)
+
+
 def _require_graph(name: str, value: object) -> Graph:
     if not isinstance(value, Graph):
         raise TypeError(
@@ -104,12 +175,15 @@ def _diagnostics(
 ) -> list[Diagnostic]:
     if not isinstance(report, Graph):  # pySHACL returns the failure instead of a report
         raise RuntimeError(f"SHACL validation could not run: {report or text}")
-    found = {
+    return _sorted(
         _diagnostic(report, result, data=data, file=file)
         for result in report.subjects(RDF.type, SH.ValidationResult)
-    }
+    )
+
+
+def _sorted(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return sorted(
-        found,
+        set(diagnostics),
         key=lambda d: (
             d.line or 0,
             _ORDER[d.severity],
@@ -123,21 +197,42 @@ def _diagnostics(
 
 
 def _diagnostic(report: Graph, result: Node, *, data: Graph, file: str | None) -> Diagnostic:
-    focus = report.value(result, SH.focusNode)
     path = report.value(result, SH.resultPath)
-    value = report.value(result, SH.value)
-    shape = report.value(result, SH.sourceShape)
-    component = report.value(result, SH.sourceConstraintComponent)
-    level = report.value(result, SH.resultSeverity)
+    return _make(
+        focus=report.value(result, SH.focusNode),
+        path=None if path is None else _path(report, path),
+        value=report.value(result, SH.value),
+        shape=report.value(result, SH.sourceShape),
+        component=report.value(result, SH.sourceConstraintComponent),
+        level=report.value(result, SH.resultSeverity),
+        messages=tuple(report.objects(result, SH.resultMessage)),
+        data=data,
+        file=file,
+    )
+
+
+def _make(
+    *,
+    focus: Node | None,
+    path: str | None,
+    value: Node | None,
+    shape: Node | None,
+    component: Node | None,
+    level: Node | None,
+    messages: Iterable[Node],
+    data: Graph,
+    file: str | None,
+) -> Diagnostic:
+    """One diagnostic from one result's fields, whichever engine found it."""
     severity = Severity.ERROR if level is None else _SEVERITIES.get(level, Severity.ERROR)
     return Diagnostic(
         code=_code(shape, component),
         severity=severity,
-        message=_message(report, result),
+        message=_message(messages),
         file=file,
         line=_line(data, focus) or _line(data, value),
         focus=_term(focus),
-        path=None if path is None else _path(report, path),
+        path=path,
         value=_term(value),
         shape=None if shape is None or isinstance(shape, BNode) else _term(shape),
     )
@@ -159,8 +254,8 @@ def _code(shape: Node | None, component: Node | None) -> str:
     return "shacl"
 
 
-def _message(report: Graph, result: Node) -> str:
-    messages = [m for m in report.objects(result, SH.resultMessage) if isinstance(m, Literal)]
+def _message(found: Iterable[Node]) -> str:
+    messages = [m for m in found if isinstance(m, Literal)]
     english = [m for m in messages if m.language in (None, "en")]
     chosen = sorted(english or messages, key=lambda m: (m.language or "", str(m)))
     return str(chosen[0]) if chosen else "This does not conform to the shape."
