@@ -396,7 +396,12 @@ def start(
             command += ["--workers", str(workers)]
         url = f"http://127.0.0.1:{port}/sparql"
         started = time.monotonic()
-        process = _spawn(command, logs / "ours.log", cwd=ROOT)
+        # No rate limit: the load generator is one client by design.
+        no_limits = {
+            "INTIMACY_GRAPH_RATE_LIMIT_EXPENSIVE_PER_S": "0",
+            "INTIMACY_GRAPH_RATE_LIMIT_CHEAP_PER_S": "0",
+        }
+        process = _spawn(command, logs / "ours.log", cwd=ROOT, env=no_limits)
         extra: dict[str, Any] = {"workers": workers}
     elif name == "raw-pyoxigraph":
         store = raw_store(data)

@@ -9,7 +9,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,10 +27,13 @@ from intimacy_graph.client import (
     NotFound,
     NotSupportedByServer,
     Page,
+    PreconditionFailed,
     ServiceUnavailable,
     TruncatedResultsWarning,
     Unauthorized,
+    Unprocessable,
     ValidationReport,
+    WriteResult,
 )
 from intimacy_graph.resources import data_dir
 
@@ -644,3 +647,136 @@ def test_doc_example_runs(server: Server) -> None:
 
 def test_doc_fake_server_example_runs() -> None:
     exec(_python_blocks()[-1], {"__name__": "doc"})
+
+
+# -- writes and history (POST /validate, PUT /notes, …: a private server, it changes) ----------
+
+
+@pytest.fixture(scope="module")
+def writable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with run_server(tmp_path_factory.mktemp("client-writes") / "store") as handle:
+        yield handle
+
+
+SEED_TEXT = (data_dir("notes") / "emotional-intimacy.md").read_text(encoding="utf-8")
+
+
+def test_validate_entries_from_text_bytes_and_paths(writable: Server, tmp_path: Path) -> None:
+    with Client(writable.url, timeout=60) as anyone:
+        assert anyone.validate(SEED_TEXT).conforms is True
+        assert anyone.validate(SEED_TEXT.encode(), slug="emotional-intimacy").conforms is True
+        path = tmp_path / "emotional-intimacy.md"
+        path.write_text(SEED_TEXT, encoding="utf-8")
+        report = anyone.validate(path)
+        assert report.conforms is True and report.body["kind"] == "note"
+        broken = anyone.validate(b"<urn:x> <urn:y> .", "text/turtle")
+        assert broken.conforms is False and broken.results[0]["severity"] == "error"
+        with pytest.raises(BadRequest) as info:
+            anyone.validate("x", media_type="image/png")
+        assert info.value.status == 415
+        with pytest.raises(ValueError, match="media type"):
+            anyone.validate(tmp_path / "entry.bin")
+
+
+def test_put_note_dry_run_conditional_and_versions(writable: Server) -> None:
+    changed = SEED_TEXT.replace("It is a fundamental aspect", "It is a central aspect", 1)
+    assert changed != SEED_TEXT
+    with Client(writable.url, api_key=writable.editor_key, timeout=120) as editor:
+        same = editor.put_note("emotional-intimacy", SEED_TEXT)
+        assert same.status == 200 and same.etag and same.report.conforms is True
+        before = editor.note_versions("emotional-intimacy")
+        dry = editor.put_note("emotional-intimacy", changed, dry_run=True)
+        assert dry.dry_run is True and dry.diff is not None and dry.diff["triples_added"]
+        assert editor.note_versions("emotional-intimacy") == before  # nothing written
+        done = editor.put_note("emotional-intimacy", changed, if_match=same.etag)
+        assert done.status == 200 and done.etag != same.etag
+        assert done.location == "/api/v1/notes/emotional-intimacy"
+        assert done.version == len(before) + 1
+        assert "central aspect" in editor.note_markdown("emotional-intimacy")
+        with pytest.raises(PreconditionFailed) as stale:
+            editor.put_note("emotional-intimacy", SEED_TEXT, if_match=same.etag)
+        assert stale.value.status == 412 and stale.value.code == "precondition-failed"
+        versions = editor.note_versions("emotional-intimacy")
+        assert versions[-1]["current"] is True and len(versions) == len(before) + 1
+        old = editor.note_version("emotional-intimacy", versions[0]["version"])
+        assert old["markdown"] == SEED_TEXT
+        back = editor.restore("emotional-intimacy", versions[0]["version"])
+        assert back.report.conforms is True
+        assert editor.note_markdown("emotional-intimacy") == SEED_TEXT
+        feed = editor.changes(limit=2)
+        assert feed.total >= 2 and len(feed.items) == 2
+        assert "emotional-intimacy" in feed.items[0]["notes"]
+        assert editor.changes(since=datetime(2999, 1, 1, tzinfo=UTC)).items == []
+        with pytest.raises(ValueError, match="time zone"):
+            editor.changes(since=datetime(2020, 1, 1))
+        assert editor.history("emotional-intimacy")
+
+
+def test_a_note_that_does_not_conform_is_unprocessable(writable: Server) -> None:
+    broken = SEED_TEXT.replace("[[Attachment]]", "[[Attachment", 1)  # an unclosed wiki-link
+    assert broken != SEED_TEXT
+    with Client(writable.url, api_key=writable.editor_key, timeout=120) as editor:
+        report = editor.validate(broken)
+        assert report.conforms is False
+        with pytest.raises(Unprocessable) as info:
+            editor.put_note("emotional-intimacy", broken)
+        err = info.value
+        assert isinstance(err, BadRequest) and err.status == 422
+        assert err.code == "entry-does-not-conform"
+        assert err.report.conforms is False
+        assert "unclosed-wikilink" in {r["code"] for r in err.report.results}
+
+
+def test_writes_need_an_editor_key(writable: Server) -> None:
+    with Client(writable.url, timeout=60) as anonymous, pytest.raises(Unauthorized):
+        anonymous.put_note("emotional-intimacy", SEED_TEXT, dry_run=True)
+    with Client(writable.url, api_key=writable.reader_key, timeout=60) as reader:
+        with pytest.raises(Forbidden):
+            reader.deprecate("trust")
+        with pytest.raises(Forbidden):
+            reader.add_concepts("<urn:x> <urn:y> <urn:z> .", dry_run=True)
+
+
+def test_deprecate_and_add_concepts(writable: Server) -> None:
+    with Client(writable.url, api_key=writable.editor_key, timeout=120) as editor:
+        answer = editor.deprecate("closeness", replaced_by="emotional-intimacy")
+        assert answer["deprecated"] is True
+        card = editor.concept("closeness")
+        assert card["deprecated"] is True and card["replacedBy"].endswith("/emotional-intimacy")
+        assert editor.history("closeness")
+        with pytest.raises(NotFound):
+            editor.deprecate("no-such-concept-here")
+
+
+def test_write_answers_map_to_typed_results() -> None:
+    body = {
+        "slug": "trust",
+        "notes": ["trust"],
+        "version": 3,
+        "etag": '"abc"',
+        "dry_run": False,
+        "committed": True,
+        "unchanged": False,
+        "report": {"conforms": True, "results": [], "counts": {"error": 0}},
+        "diff": {"added": 2, "removed": 1},
+    }
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.headers.get("if-match") == '"old"':
+            return httpx.Response(412, json={"code": "precondition-failed", "message": "stale"})
+        return httpx.Response(
+            201, json=body, headers={"ETag": '"abc"', "Location": "/api/v1/notes/trust"}
+        )
+
+    client = fake(handler)
+    result = client.put_note("trust", "# Trust\n", dry_run=True)
+    assert isinstance(result, WriteResult) and result.created and result.version == 3
+    assert result.etag == '"abc"' and result.location == "/api/v1/notes/trust"
+    assert result.report.conforms is True and result.diff == {"added": 2, "removed": 1}
+    assert seen[0].method == "PUT" and seen[0].url.params["dry_run"] == "true"
+    assert seen[0].headers["content-type"].startswith("text/markdown")
+    with pytest.raises(PreconditionFailed):
+        client.put_note("trust", "# Trust\n", if_match="old")
+    assert seen[1].headers["if-match"] == '"old"'

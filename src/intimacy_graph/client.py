@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
 from urllib.parse import quote
@@ -39,10 +40,13 @@ __all__ = [
     "NotFound",
     "NotSupportedByServer",
     "Page",
+    "PreconditionFailed",
     "ServiceUnavailable",
     "TruncatedResultsWarning",
     "Unauthorized",
+    "Unprocessable",
     "ValidationReport",
+    "WriteResult",
 ]
 
 USER_AGENT = f"intimacy-graph-client/{__version__}"
@@ -101,6 +105,27 @@ class BadRequest(ClientError):
     """400, 406, 413, 415 or 422: the server refused the request as sent."""
 
 
+class PreconditionFailed(ClientError):
+    """412: ``If-Match`` named a version of the note that is no longer the current one."""
+
+
+class Unprocessable(BadRequest):
+    """422 with a validation report: the entry does not conform and nothing was written.
+
+    ``report`` is the :class:`ValidationReport` the server sent."""
+
+    @property
+    def report(self) -> ValidationReport:
+        body = self.details.get("report")
+        body = body if isinstance(body, dict) else {}
+        results = body.get("results")
+        return ValidationReport(
+            body.get("conforms") is True,
+            [r for r in results if isinstance(r, dict)] if isinstance(results, list) else [],
+            body,
+        )
+
+
 class ServiceUnavailable(ClientError):
     """503: starting, busy or a query ran out of time; retry after ``retry_after`` seconds."""
 
@@ -131,6 +156,7 @@ _BY_STATUS: dict[int, type[ClientError]] = {
     403: Forbidden,
     404: NotFound,
     406: BadRequest,
+    412: PreconditionFailed,
     413: BadRequest,
     415: BadRequest,
     422: BadRequest,
@@ -170,6 +196,8 @@ def _error_from(response: httpx.Response) -> ClientError:
         details = body if isinstance(body, dict) else {}
     url = str(response.request.url)
     cls = _BY_STATUS.get(status, ClientError)
+    if status == 422 and isinstance(details.get("report"), dict):
+        cls = Unprocessable
     if cls is ServiceUnavailable:
         retry = _retry_after(response.headers.get("retry-after"))
         return ServiceUnavailable(
@@ -204,6 +232,62 @@ class ValidationReport:
     conforms: bool
     results: list[JSONObject]
     body: JSONObject = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """The answer of a write (``put_note``, ``add_concepts``, ``restore``).
+
+    ``status`` is 201 when something was created, else 200; ``etag`` and ``location`` come from
+    the headers (``None`` for a dry run); ``report`` and ``diff`` from the body."""
+
+    status: int
+    slug: str | None
+    version: int | None
+    etag: str | None
+    location: str | None
+    dry_run: bool
+    report: ValidationReport
+    diff: JSONObject | None
+    body: JSONObject = field(default_factory=dict, repr=False)
+
+    @property
+    def created(self) -> bool:
+        return self.status == 201
+
+
+#: Media types by file suffix, for :meth:`Client.validate` and :meth:`Client.add_concepts`.
+MEDIA_BY_SUFFIX = {
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".ttl": "text/turtle",
+    ".jsonld": "application/ld+json",
+    ".json": "application/ld+json",
+    ".nt": "application/n-triples",
+    ".rdf": "application/rdf+xml",
+    ".owl": "application/rdf+xml",
+    ".xml": "application/rdf+xml",
+}
+
+
+def _report(body: object) -> ValidationReport:
+    if not isinstance(body, dict) or not isinstance(body.get("conforms"), bool):
+        raise _invalid("a validation report without a boolean 'conforms'")
+    results = body.get("results", [])
+    if not isinstance(results, list):
+        raise _invalid("a validation report whose 'results' is not a list")
+    return ValidationReport(body["conforms"], results, body)
+
+
+def _entry_bytes(entry: str | bytes | Path, media_type: str | None) -> tuple[bytes, str]:
+    """The body and media type of an entry given as text, bytes or a file path."""
+    if isinstance(entry, Path):
+        media = media_type or MEDIA_BY_SUFFIX.get(entry.suffix.lower())
+        if media is None:
+            raise ValueError(f"Cannot tell the media type of {entry.name!r}; pass media_type.")
+        return entry.read_bytes(), media
+    data = entry.encode("utf-8") if isinstance(entry, str) else entry
+    return data, media_type or "text/markdown"
 
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -544,19 +628,28 @@ class Client:
             return False
 
     def validate(
-        self, content: str | bytes, content_type: str = "text/markdown"
+        self,
+        entry: str | bytes | Path,
+        media_type: str | None = None,
+        *,
+        slug: str | None = None,
+        content_type: str | None = None,
     ) -> ValidationReport:
-        """Validate a note (Markdown) or RDF without storing it.
+        """Validate a note (Markdown) or RDF against the shapes and the graph, storing nothing.
 
-        Raises :class:`NotSupportedByServer` if the server has no ``POST /api/v1/validate``.
-        A 422 that carries a report is returned as a report, not raised.
+        ``entry`` is the text, its bytes, or a file path (the media type then follows the
+        suffix: ``.md``, ``.ttl``, ``.jsonld``, ``.nt``, ``.rdf``); ``media_type`` (alias
+        ``content_type``) defaults to ``text/markdown``; ``slug`` is the note's expected slug.
+        Needs no key. Raises :class:`NotSupportedByServer` if the server has no
+        ``POST /api/v1/validate``; a 422 that carries a report is returned as a report.
         """
-        data = content.encode("utf-8") if isinstance(content, str) else content
+        data, media = _entry_bytes(entry, media_type or content_type)
         response = self._send(
             "POST",
             "/api/v1/validate",
+            params={"slug": slug},
             content=data,
-            headers={"Content-Type": content_type, "Accept": "application/json"},
+            headers={"Content-Type": media, "Accept": "application/json"},
             check=False,
         )
         if response.status_code in (404, 405):
@@ -579,6 +672,125 @@ class Client:
         if not isinstance(conforms, bool):
             raise _invalid("a validation answer without a boolean 'conforms'", response)
         return ValidationReport(conforms, _items(body, "results"), body)
+
+    # -- writes (need an editor api_key) --
+
+    def _write(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> WriteResult:
+        response = self._send(method, url, params=params, content=content, headers=headers)
+        body = _json_object(response)
+        diff = body.get("diff")
+        version = body.get("version")
+        return WriteResult(
+            status=response.status_code,
+            slug=body.get("slug") if isinstance(body.get("slug"), str) else None,
+            version=version if isinstance(version, int) else None,
+            etag=response.headers.get("etag") or body.get("etag"),
+            location=response.headers.get("location"),
+            dry_run=body.get("dry_run") is True,
+            report=_report(body.get("report")),
+            diff=diff if isinstance(diff, dict) else None,
+            body=body,
+        )
+
+    def put_note(
+        self,
+        slug: str,
+        markdown: str | bytes | Path,
+        *,
+        dry_run: bool = False,
+        if_match: str | None = None,
+    ) -> WriteResult:
+        """Create or replace the note ``slug`` (validated, then written in one transaction).
+
+        ``dry_run`` answers with the report and the diff and writes nothing; ``if_match`` (an
+        ETag from an earlier answer) makes the write conditional. Raises :class:`Unprocessable`
+        (with ``.report``) when the note does not conform, :class:`PreconditionFailed` when
+        ``if_match`` is stale, :class:`Unauthorized`/:class:`Forbidden` without an editor key.
+        """
+        data, _ = _entry_bytes(markdown, "text/markdown")
+        headers = {"Content-Type": "text/markdown; charset=utf-8", "Accept": "application/json"}
+        if if_match is not None:
+            headers["If-Match"] = if_match if if_match.startswith(("W/", '"')) else f'"{if_match}"'
+        return self._write(
+            "PUT",
+            f"/api/v1/notes/{_segment(slug)}",
+            params={"dry_run": "true" if dry_run else None},
+            content=data,
+            headers=headers,
+        )
+
+    def add_concepts(
+        self, rdf: str | bytes | Path, media_type: str | None = None, dry_run: bool = False
+    ) -> WriteResult:
+        """Add concepts given as RDF (Turtle by default; a path's suffix names its format)."""
+        if isinstance(rdf, Path):
+            data, media = _entry_bytes(rdf, media_type)
+        else:
+            data, media = _entry_bytes(rdf, media_type or "text/turtle")
+        return self._write(
+            "POST",
+            "/api/v1/concepts",
+            params={"dry_run": "true" if dry_run else None},
+            content=data,
+            headers={"Content-Type": media, "Accept": "application/json"},
+        )
+
+    def deprecate(self, slug: str, replaced_by: str | None = None) -> JSONObject:
+        """Mark a concept ``owl:deprecated`` (and ``dcterms:isReplacedBy`` ``replaced_by``)."""
+        response = self._send(
+            "DELETE", f"/api/v1/concepts/{_segment(slug)}", params={"replaced_by": replaced_by}
+        )
+        return _json_object(response)
+
+    def restore(self, slug: str, version: int, *, dry_run: bool = False) -> WriteResult:
+        """Make an earlier ``version`` of the note ``slug`` the current one."""
+        return self._write(
+            "POST",
+            f"/api/v1/notes/{_segment(slug)}/versions/{int(version)}/restore",
+            params={"dry_run": "true" if dry_run else None},
+            headers={"Accept": "application/json"},
+        )
+
+    # -- history --
+
+    def changes(
+        self, since: str | datetime | None = None, limit: int = 50, offset: int = 0
+    ) -> Page:
+        """One page of the feed of writes, newest first; ``since`` is an aware date-time."""
+        if isinstance(since, datetime):
+            if since.tzinfo is None:
+                raise ValueError("since needs a time zone")
+            since = since.isoformat()
+        body = self._get("/api/v1/changes", since=since, limit=limit, offset=offset)
+        try:
+            return Page(
+                items=list(body["items"]),
+                total=int(body["total"]),
+                limit=int(body["limit"]),
+                offset=int(body["offset"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _invalid(f"a change page without {exc}") from exc
+
+    def history(self, slug: str) -> list[JSONObject]:
+        """Every write that created, changed or deprecated the concept, as events."""
+        return _items(self._get(f"/api/v1/concepts/{_segment(slug)}/history"), "events")
+
+    def note_versions(self, slug: str) -> list[JSONObject]:
+        """Every version of a note, oldest first (``version``, ``etag``, ``time``, ``current``)."""
+        return _items(self._get(f"/api/v1/notes/{_segment(slug)}/versions"), "versions")
+
+    def note_version(self, slug: str, version: int) -> JSONObject:
+        """One version of a note, with its Markdown."""
+        return self._get(f"/api/v1/notes/{_segment(slug)}/versions/{int(version)}")
 
     # -- SPARQL --
 

@@ -10,10 +10,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from rdflib import Graph
+from rdflib import Dataset, Graph
 
 from intimacy_graph import concepts, queries
+from intimacy_graph.api import models as m
 from intimacy_graph.api.deps import ServiceDep
+from intimacy_graph.api.models import EXAMPLES, LDJSONResponse, ok
 from intimacy_graph.errors import NotFoundError, NotReadyError, UnusableInputError
 from intimacy_graph.jsonld import VERSION, context
 from intimacy_graph.namespaces import PREFIXES
@@ -111,7 +113,13 @@ def _page_links(request: Request, total: int, limit: int, offset: int) -> dict[s
 # -- concepts -------------------------------------------------------------------------------
 
 
-@router.get("/concepts", summary="List concepts (paged; filter by role, note, described/stub)")
+@router.get(
+    "/concepts",
+    summary="List concepts (paged; filter by role, note, described/stub)",
+    response_model=m.ConceptPage,
+    response_class=LDJSONResponse,
+    responses=ok(EXAMPLES["concepts"], 400, 503),
+)
 async def list_concepts(
     request: Request,
     service: ServiceDep,
@@ -161,6 +169,9 @@ async def list_concepts(
     "/concepts/{slug}",
     summary="A concept card: labels, definition, every typed "
     "relation by role, evidence, the inverse view",
+    response_model=m.ConceptCard,
+    response_class=LDJSONResponse,
+    responses=ok(EXAMPLES["described_card"], 400, 404, 503),
 )
 async def get_concept(request: Request, service: ServiceDep, slug: Slug) -> Response:
     slug = _check_slug(service, slug)
@@ -170,7 +181,13 @@ async def get_concept(request: Request, service: ServiceDep, slug: Slug) -> Resp
     return _json(request, service, card)
 
 
-@router.get("/concepts/{slug}/related", summary="Typed neighbours up to depth 3")
+@router.get(
+    "/concepts/{slug}/related",
+    summary="Typed neighbours up to depth 3",
+    response_model=m.RelatedList,
+    response_class=LDJSONResponse,
+    responses=ok(EXAMPLES["related"], 400, 404, 503),
+)
 async def get_related(
     request: Request,
     service: ServiceDep,
@@ -223,17 +240,35 @@ for _name, _summary in (
     ("descendants", "All narrower concepts, transitively"),
 ):
     router.add_api_route(
-        f"/concepts/{{slug}}/{_name}", _hierarchy(_name), methods=["GET"], summary=_summary
+        f"/concepts/{{slug}}/{_name}",
+        _hierarchy(_name),
+        methods=["GET"],
+        summary=_summary,
+        response_model=m.HierarchyList,
+        response_class=LDJSONResponse,
+        responses=ok({**EXAMPLES["hierarchy"], "relation": _name}, 400, 404, 503),
     )
 
 
-@router.get("/roots", summary="Top concepts: narrower concepts below, nothing above")
+@router.get(
+    "/roots",
+    summary="Top concepts: narrower concepts below, nothing above",
+    response_model=m.RefList,
+    response_class=LDJSONResponse,
+    responses=ok(EXAMPLES["roots"], 503),
+)
 async def get_roots(request: Request, service: ServiceDep) -> Response:
     items = await run_in_threadpool(concepts.roots, _reader(service))
     return _json(request, service, {"@context": "/context.jsonld", "items": items})
 
 
-@router.get("/concepts/{slug}/graph", summary="Neighbourhood as nodes and typed edges")
+@router.get(
+    "/concepts/{slug}/graph",
+    summary="Neighbourhood as nodes and typed edges",
+    response_model=m.Neighbourhood,
+    response_class=LDJSONResponse,
+    responses=ok(EXAMPLES["graph"], 400, 404, 503),
+)
 async def get_graph(
     request: Request, service: ServiceDep, slug: Slug, depth: Depth = 1
 ) -> Response:
@@ -248,6 +283,9 @@ async def get_graph(
 @router.get(
     "/concepts/{slug}/path/{other}",
     summary="Shortest connections between two concepts, each edge typed and directed",
+    response_model=m.PathResult,
+    response_class=LDJSONResponse,
+    responses=ok(EXAMPLES["path"], 400, 404, 503),
 )
 async def get_path(
     request: Request,
@@ -277,7 +315,13 @@ async def get_path(
 # -- search -----------------------------------------------------------------------------------
 
 
-@router.get("/search", summary="Ranked concept search (labels first, then definitions)")
+@router.get(
+    "/search",
+    summary="Ranked concept search (labels first, then definitions)",
+    response_model=m.SearchResult,
+    response_class=LDJSONResponse,
+    responses=ok(EXAMPLES["search"], 400, 503),
+)
 async def search(
     request: Request,
     service: ServiceDep,
@@ -315,7 +359,13 @@ async def search(
     )
 
 
-@router.get("/suggest", summary="Autocomplete: labels starting with q")
+@router.get(
+    "/suggest",
+    summary="Autocomplete: labels starting with q",
+    response_model=m.SuggestResult,
+    response_class=LDJSONResponse,
+    responses=ok(EXAMPLES["suggest"], 400, 503),
+)
 async def suggest(
     request: Request,
     service: ServiceDep,
@@ -339,7 +389,13 @@ async def suggest(
 # -- studies, notes ------------------------------------------------------------------------------
 
 
-@router.get("/studies", summary="Studies cited as evidence")
+@router.get(
+    "/studies",
+    summary="Studies cited as evidence",
+    response_model=m.StudyList,
+    response_class=LDJSONResponse,
+    responses=ok(EXAMPLES["studies"], 503),
+)
 async def list_studies(request: Request, service: ServiceDep) -> Response:
     rows = await run_in_threadpool(_reader(service).select, queries.load("list_studies"))
     items = [
@@ -357,7 +413,13 @@ async def list_studies(request: Request, service: ServiceDep) -> Response:
     return _json(request, service, {"@context": "/context.jsonld", "items": items})
 
 
-@router.get("/studies/{slug}", summary="A study with the claims each note makes from it")
+@router.get(
+    "/studies/{slug}",
+    summary="A study with the claims each note makes from it",
+    response_model=m.Study,
+    response_class=LDJSONResponse,
+    responses=ok(EXAMPLES["study"], 400, 404, 503),
+)
 async def get_study(request: Request, service: ServiceDep, slug: Slug) -> Response:
     if slugify(slug) != slug:
         raise NotFoundError(f"There is no study {slug!r}.")
@@ -395,7 +457,13 @@ async def get_study(request: Request, service: ServiceDep, slug: Slug) -> Respon
     return _json(request, service, body)
 
 
-@router.get("/notes", summary="Notes in the graph")
+@router.get(
+    "/notes",
+    summary="Notes in the graph",
+    response_model=m.NoteList,
+    response_class=LDJSONResponse,
+    responses=ok(EXAMPLES["notes"], 503),
+)
 async def list_notes(request: Request, service: ServiceDep) -> Response:
     rows = await run_in_threadpool(_reader(service).select, queries.load("list_notes"))
     items = [
@@ -416,8 +484,13 @@ async def list_notes(request: Request, service: ServiceDep) -> Response:
 
 @router.get(
     "/notes/{slug}",
-    summary="A note: metadata, Markdown source, compiled graph",
-    responses={200: {"content": {"application/ld+json": {}, "text/markdown": {}}}},
+    summary="A note: metadata, Markdown source (`Accept: text/markdown`), compiled graph",
+    response_model=m.Note,
+    response_class=LDJSONResponse,
+    responses=m.merge(
+        ok(EXAMPLES["note"], 400, 404, 503),
+        {200: {"content": {"text/markdown": m.text("see also:\n- [[Attachment]]\n…")}}},
+    ),
 )
 async def get_note(request: Request, service: ServiceDep, slug: Slug) -> Response:
     if slugify(slug) != slug:
@@ -465,7 +538,13 @@ async def get_note(request: Request, service: ServiceDep, slug: Slug) -> Respons
 # -- stats, downloads, context -----------------------------------------------------------------
 
 
-@router.get("/stats", summary="Counts per class and per relation")
+@router.get(
+    "/stats",
+    summary="Counts per class and per relation",
+    response_model=m.Stats,
+    response_class=LDJSONResponse,
+    responses=ok(EXAMPLES["stats"], 503),
+)
 async def stats(request: Request, service: ServiceDep) -> Response:
     reader = _reader(service)
     classes = await run_in_threadpool(reader.select, queries.load("count_by_class"))
@@ -483,6 +562,7 @@ async def stats(request: Request, service: ServiceDep) -> Response:
     "/download/{name}.{ext}",
     summary="Download the ontology or the whole graph",
     response_class=Response,
+    responses=m.merge(m.downloads(), m.errors(400, 503)),
 )
 async def download(
     service: ServiceDep,
@@ -493,6 +573,12 @@ async def download(
     fmt = format_of(ext)
     if name == "ontology":
         data: Graph | Any = await run_in_threadpool(reader.graph, service.iris.ontology_graph)
+        if fmt in ("nquads", "trig"):  # a dataset format: the ontology in its named graph
+            dataset = Dataset()
+            named = dataset.graph(service.iris.ontology_graph)
+            for triple in data:
+                named.add(triple)
+            data = dataset
     else:
         data = await run_in_threadpool(reader.dataset)
     body = await run_in_threadpool(serialize, data, fmt, PREFIXES)
@@ -506,8 +592,21 @@ async def download(
     )
 
 
-@root.get("/context.jsonld", summary="The JSON-LD context of the API (latest version)")
-@root.get(f"/context/{VERSION}.jsonld", summary="The JSON-LD context, version " + VERSION)
+_CONTEXT_DOC: dict[str, Any] = {
+    "response_model": m.ContextDocument,
+    "response_class": LDJSONResponse,
+    "responses": ok(EXAMPLES["context"], cached=False),
+}
+
+
+@root.get(
+    "/context.jsonld", summary="The JSON-LD context of the API (latest version)", **_CONTEXT_DOC
+)
+@root.get(
+    f"/context/{VERSION}.jsonld",
+    summary="The JSON-LD context, version " + VERSION,
+    **_CONTEXT_DOC,
+)
 async def get_context(service: ServiceDep) -> Response:
     return JSONResponse(
         context(service.iris.base),
