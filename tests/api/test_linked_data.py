@@ -248,7 +248,9 @@ def test_html_for_browsers(server: Server, path: str) -> None:
     assert re.search(rf"<h1[^>]*>{re.escape(escaped)}</h1>", html)
     assert f'href="{iri}"' in html  # the permalink
     assert "<main" in html and "<nav" in html
-    assert "<script" not in html  # readable with JavaScript off, no inline scripts
+    # readable with JavaScript off: no inline script, only the site's own files
+    for script in re.findall(r"<script\b[^>]*>", html):
+        assert re.search(r'\bsrc="/static/', script), script
     for fmt in FORMATS:
         assert f'href="{path}?format={fmt}"' in html
     assert 'href="/sparql"' in html
@@ -314,7 +316,6 @@ def test_respelled_slug_redirects_to_the_canonical_one(server: Server) -> None:
         "/concept/%00",
         "/concept/tr%00ust",
         "/concept/..%2F..%2Fetc%2Fpasswd",
-        "/concept/..",
         "/concept/%2E%2E",
         "/concept/" + "a" * 5000,
         "/concept/%FF",

@@ -39,15 +39,21 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import RedirectResponse, Response
 from rdflib import Graph, URIRef
 
-from intimacy_graph import __version__, queries
+from intimacy_graph import __version__, concepts, queries
 from intimacy_graph.api.deps import ServiceDep
 from intimacy_graph.api.negotiation import CONTENT_TYPES, GRAPH_TYPES, choose
 from intimacy_graph.errors import NotFoundError, StoreUnavailableError
-from intimacy_graph.namespaces import DEFAULT_BASE, PREFIXES, Iris
+from intimacy_graph.namespaces import DEFAULT_BASE, IG, PREFIXES, Iris
 from intimacy_graph.rdfio import serialize
 from intimacy_graph.service import Service
 from intimacy_graph.slugs import slugify
 from intimacy_graph.store import OxigraphStore
+from intimacy_graph.web.concept_page import render_concept_page
+from intimacy_graph.web.entity_pages import (
+    render_note_page,
+    render_ontology_page,
+    render_study_page,
+)
 from intimacy_graph.web.pages import (
     Alternate,
     Namer,
@@ -281,6 +287,70 @@ def _graph_page(
     return render_graph_page(graph, target.iri, named, alts, main_subject=header)
 
 
+# -- rich pages (HTML only; the RDF answers above are the same for every resource) -------------
+PageMaker = Callable[[OxigraphStore, Graph, Target, Namer, list[Alternate]], str]
+
+
+def _named(graph: Graph, namer: Namer) -> Namer:
+    return Namer(graph, base=namer.base, prefixes=dict(namer.prefixes), root_path=namer.root)
+
+
+def _last_segment(iri: URIRef) -> str:
+    return str(iri).rstrip("/").rsplit("/", 1)[-1]
+
+
+def _concept_page(
+    reader: OxigraphStore, graph: Graph, target: Target, namer: Namer, alts: list[Alternate]
+) -> str:
+    """A concept's page from its concept card; the scheme keeps the generic page."""
+    iris = Iris(namer.base)
+    card = None if target.iri == iris.scheme else concepts.concept_card(
+        reader, iris, _last_segment(target.iri)
+    )  # fmt: skip
+    if card is None:
+        return _resource_page(reader, graph, target, namer, alts)
+    named = _named(graph, namer)
+    note = None
+    if card.get("describedBy"):
+        note_iri = URIRef(card["describedBy"])
+        note = {"slug": _last_segment(note_iri), "title": named.label(note_iri) or "its note"}
+    return render_concept_page(card, graph, named, alts, note=note)
+
+
+def _note_page(
+    reader: OxigraphStore, graph: Graph, target: Target, namer: Namer, alts: list[Alternate]
+) -> str:
+    named = _named(graph, namer)
+    statements = [
+        (int(str(row["line"])), str(row["statement"]))
+        for concept in graph.objects(target.iri, IG.describes)
+        for row in reader.select(queries.load("list_statements_by_subject"), {"subject": concept})
+        if str(row.get("note")) == str(target.iri) and "line" in row
+    ]
+    return render_note_page(
+        graph, target.iri, named, alts, slug=_last_segment(target.iri), statements=statements
+    )
+
+
+def _study_page(
+    reader: OxigraphStore, graph: Graph, target: Target, namer: Namer, alts: list[Alternate]
+) -> str:
+    rows = reader.select(queries.load("get_work"), {"work": target.iri})
+    named = _named(graph, namer)
+    return render_study_page(
+        graph, target.iri, named, alts, slug=_last_segment(target.iri), rows=rows
+    )
+
+
+def _ontology_page(
+    reader: OxigraphStore, graph: Graph, target: Target, namer: Namer, alts: list[Alternate]
+) -> str:
+    assert target.graph is not None
+    labels = reader.construct(queries.load("describe_graph_labels"), {"graph": target.graph})
+    named = _named(labels + graph, namer)
+    return render_ontology_page(graph, ontology_header(graph), named, alts)
+
+
 def _resource(
     request: Request,
     service: ServiceDep,
@@ -289,6 +359,7 @@ def _resource(
     segments: list[str],
     iri_of: Callable[[list[str]], URIRef],
     path_of: Callable[[list[str]], str],
+    page: PageMaker = _resource_page,
 ) -> Response:
     slugs, respelled = _slugs(segments)
     target = Target(iri_of(slugs))
@@ -297,14 +368,14 @@ def _resource(
         if not len(_describe(reader, target)):
             raise _not_found(request.url.path)
         return _redirect(request, request.scope.get("root_path", "") + path_of(slugs))
-    return _answer(request, service, accept, if_none_match, target, _describe, _resource_page)
+    return _answer(request, service, accept, if_none_match, target, _describe, page)
 
 
 # -- routes ------------------------------------------------------------------------------------
-_GET = ["GET", "HEAD"]
 
 
-@router.api_route("/concept/{slug}", methods=_GET, summary="A concept (or concept:scheme)")
+@router.get("/concept/{slug}", summary="A concept (or concept:scheme)")
+@router.head("/concept/{slug}", include_in_schema=False)
 def concept(
     request: Request,
     service: ServiceDep,
@@ -316,11 +387,12 @@ def concept(
     is the SKOS concept scheme, listing every concept."""
     return _resource(
         request, service, accept, if_none_match, [slug],
-        lambda s: service.iris.concept(s[0]), lambda s: f"/concept/{s[0]}",
+        lambda s: service.iris.concept(s[0]), lambda s: f"/concept/{s[0]}", _concept_page,
     )  # fmt: skip
 
 
-@router.api_route("/note/{slug}", methods=_GET, summary="A concept note")
+@router.get("/note/{slug}", summary="A concept note")
+@router.head("/note/{slug}", include_in_schema=False)
 def note(
     request: Request,
     service: ServiceDep,
@@ -331,11 +403,12 @@ def note(
     """A note: title, source, Markdown, the links and citations it holds, its statements."""
     return _resource(
         request, service, accept, if_none_match, [slug],
-        lambda s: service.iris.note(s[0]), lambda s: f"/note/{s[0]}",
+        lambda s: service.iris.note(s[0]), lambda s: f"/note/{s[0]}", _note_page,
     )  # fmt: skip
 
 
-@router.api_route("/note/{slug}/section/{position}", methods=_GET, summary="A kept note section")
+@router.get("/note/{slug}/section/{position}", summary="A kept note section")
+@router.head("/note/{slug}/section/{position}", include_in_schema=False)
 def note_section(
     request: Request,
     service: ServiceDep,
@@ -354,7 +427,8 @@ def note_section(
     )  # fmt: skip
 
 
-@router.api_route("/work/{slug}", methods=_GET, summary="A cited work or study")
+@router.get("/work/{slug}", summary="A cited work or study")
+@router.head("/work/{slug}", include_in_schema=False)
 def work(
     request: Request,
     service: ServiceDep,
@@ -365,11 +439,12 @@ def work(
     """A work: its label as cited, authors, year, and the notes and statements citing it."""
     return _resource(
         request, service, accept, if_none_match, [slug],
-        lambda s: service.iris.work(s[0]), lambda s: f"/work/{s[0]}",
+        lambda s: service.iris.work(s[0]), lambda s: f"/work/{s[0]}", _study_page,
     )  # fmt: skip
 
 
-@router.api_route("/statement/{path:path}", methods=_GET, summary="A statement a note makes")
+@router.get("/statement/{path:path}", summary="A statement a note makes")
+@router.head("/statement/{path:path}", include_in_schema=False)
 def statement(
     request: Request,
     service: ServiceDep,
@@ -387,7 +462,8 @@ def statement(
     )  # fmt: skip
 
 
-@router.api_route("/run/{run_id}", methods=_GET, summary="A build or write run (provenance)")
+@router.get("/run/{run_id}", summary="A build or write run (provenance)")
+@router.head("/run/{run_id}", include_in_schema=False)
 def run(
     request: Request,
     service: ServiceDep,
@@ -402,16 +478,18 @@ def run(
     return _answer(request, service, accept, if_none_match, target, _describe, _resource_page)
 
 
-@router.api_route("/ontology", methods=_GET, summary="The OWL ontology")
+@router.get("/ontology", summary="The OWL ontology")
+@router.head("/ontology", include_in_schema=False)
 def ontology(
     request: Request, service: ServiceDep, accept: Accept = None, if_none_match: IfNoneMatch = None
 ) -> Response:
     """The whole ontology graph; ``/ontology#Term`` anchors each term on the HTML page."""
     target = Target(URIRef(service.iris.base + "ontology"), service.iris.ontology_graph)
-    return _answer(request, service, accept, if_none_match, target, _dump, _graph_page)
+    return _answer(request, service, accept, if_none_match, target, _dump, _ontology_page)
 
 
-@router.api_route("/ontology/{version}", methods=_GET, summary="One version of the ontology")
+@router.get("/ontology/{version}", summary="One version of the ontology")
+@router.head("/ontology/{version}", include_in_schema=False)
 def ontology_version(
     request: Request,
     service: ServiceDep,
@@ -433,7 +511,8 @@ def ontology_version(
     return _answer(request, service, accept, if_none_match, target, _dump, _graph_page)
 
 
-@router.api_route("/graph/{name:path}", methods=_GET, summary="A named graph (read-only)")
+@router.get("/graph/{name:path}", summary="A named graph (read-only)")
+@router.head("/graph/{name:path}", include_in_schema=False)
 def named_graph(
     request: Request,
     service: ServiceDep,
