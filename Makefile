@@ -37,3 +37,12 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+# Reliability and security at full length (docs/reliability.md): the hostile-input corpus, API
+# fuzzing, 20 kill -9 cycles, a 60 s 1-writer/8-reader soak, a full disk, a Virtuoso outage,
+# then the fairness benchmark. `make test` runs the same tests shortened.
+.PHONY: reliability
+reliability: $(STAMP)
+	INTIMACY_GRAPH_RELIABILITY=full $(BIN)/python -m pytest -q tests/hostile tests/reliability \
+		tests/test_virtuoso_outage.py
+	$(BIN)/python -m bench.fairness --seconds 20 --out bench/results/fairness-latest.json

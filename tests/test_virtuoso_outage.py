@@ -130,6 +130,12 @@ def objects(store: RemoteStore, graph: URIRef) -> list[str]:
     return sorted(str(t[2]) for t in store.graph(graph))
 
 
+#: Two-way cross product with a string filter: seconds of work, under Virtuoso's estimate cap.
+LONG = (
+    "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f "
+    "FILTER(CONCAT(STR(?c), STR(?a)) < CONCAT(STR(?f), STR(?d))) }"
+)
+
 SLOW_RULE = (
     f"INSERT {{ GRAPH <{G}/rule> {{ <urn:x> <urn:n> ?n }} }} "
     "WHERE { { SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } } }"
@@ -163,3 +169,70 @@ def test_write_the_client_gave_up_on_may_be_applied_in_part(impatient_virtuoso: 
         time.sleep(0.5)
     assert objects(store, G) == ["new"]  # the first operations were kept...
     assert objects(store, URIRef(f"{G}/rule")) == []  # ...the stopped one was not
+
+
+@pytest.mark.slow
+def test_service_answers_503_while_virtuoso_is_away_then_recovers_without_restart(
+    private_virtuoso: tuple[Path, int], tmp_path: Path
+) -> None:
+    """The whole service over a Virtuoso that is killed mid-request, stopped and restarted:
+    clear 503s with a code while it is away, then answers again with no restart of ours."""
+    import threading
+
+    import httpx
+
+    from tests.servers import run_server
+
+    folder, port = private_virtuoso
+    args = [
+        "--backend",
+        "sparql",
+        "--remote-flavour",
+        "virtuoso",
+        "--query-endpoint",
+        f"http://127.0.0.1:{port}/sparql",
+    ]
+    env = {"INTIMACY_GRAPH_QUERY_TIMEOUT_S": "20"}
+    ask = {"query": "ASK { ?s ?p ?o }"}
+    with run_server(tmp_path / "store", args=args, env=env) as srv:
+        assert httpx.get(srv.sparql, params=ask, timeout=30).json()["boolean"] is True
+        assert httpx.get(srv.url + "/api/v1/concepts/trust", timeout=30).status_code == 200
+
+        # a long query in flight when Virtuoso is killed gets a clear answer, not a hang or 500
+        in_flight: list[httpx.Response] = []
+        worker = threading.Thread(
+            target=lambda: in_flight.append(
+                httpx.get(srv.sparql, params={"query": LONG}, timeout=60)
+            )
+        )
+        worker.start()
+        time.sleep(1.5)
+        pid = int((folder / "virtuoso.pid").read_text())
+        os.kill(pid, signal.SIGKILL)
+        worker.join(timeout=60)
+        assert in_flight and in_flight[0].status_code == 503, in_flight
+        assert in_flight[0].json()["code"] in ("store-unavailable", "store-error"), in_flight[
+            0
+        ].text
+
+        # while it is away: 503 with a code and Retry-After on every route that needs it
+        for path, params in (("/sparql", ask), ("/api/v1/concepts/trust/related", None)):
+            r = httpx.get(srv.url + path, params=params, timeout=30)
+            assert r.status_code == 503, (path, r.status_code, r.text[:300])
+            assert r.json()["code"] in ("store-unavailable", "store-error")
+            assert "retry-after" in r.headers
+        assert httpx.get(srv.url + "/api/v1/health", timeout=10).status_code == 200
+
+        # Virtuoso back on the same port: our service answers again, never restarted
+        start_virtuoso(folder, port)
+        pid_before = srv.process.pid
+        deadline = time.monotonic() + 30
+        status = 0
+        while time.monotonic() < deadline:
+            status = httpx.get(srv.sparql, params=ask, timeout=30).status_code
+            if status == 200:
+                break
+            time.sleep(0.5)
+        assert status == 200
+        assert srv.process.poll() is None and srv.process.pid == pid_before
+        assert httpx.get(srv.url + "/api/v1/concepts/trust", timeout=30).status_code == 200

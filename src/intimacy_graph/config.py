@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     max_query_bytes: int = 100_000
     max_query_depth: int = 64
     max_body_bytes: int = 4 * 1024 * 1024
+    #: Per-client token buckets (requests per second, burst); a rate of 0 switches one off.
+    #: "expensive": /sparql, Graph Store writes, downloads, validate and writes; "cheap": the rest.
+    rate_limit_expensive_per_s: float = 50.0
+    rate_limit_expensive_burst: int = 500
+    #: Expensive requests one client may have in flight at once (0: no cap).
+    rate_limit_expensive_concurrency: int = 0
+    rate_limit_cheap_per_s: float = 500.0
+    rate_limit_cheap_burst: int = 2000
 
     store_path: Path | None = None
 

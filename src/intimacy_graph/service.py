@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import shutil
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +30,7 @@ from intimacy_graph.errors import (
     NotFoundError,
     PreconditionFailedError,
     QueryRefusedError,
+    StoreError,
     StoreUnavailableError,
     UnusableInputError,
 )
@@ -75,6 +79,9 @@ class Service:
         self.workers = WorkerPool(settings.query_workers, timeout_s=settings.query_timeout_s)
         self.index: ConceptIndex | None = None
         self.ready = False
+        self._reopen_before_write = False
+        #: Readers replaced by a newer snapshot: (when, generation, reader), closed later.
+        self._retired: list[tuple[float, int, Any]] = []
 
     # -- life cycle ------------------------------------------------------------------------
     def open(self) -> None:
@@ -127,6 +134,7 @@ class Service:
         self.ready = False
         if not self.remote:
             await self.workers.close()
+        self._close_retired(everything=True)
         with self._snap_lock:
             if self.reader is not None and self.reader is not self.primary:
                 self.reader.close()
@@ -151,12 +159,15 @@ class Service:
         self.primary.raw.backup(str(path))
         reader = OxigraphStore(path, read_only=True)
         with self._snap_lock:
-            old = self.reader
+            old, old_generation = self.reader, self.snapshot.generation if self.snapshot else 0
             self.reader = reader
             self.snapshot = Snapshot(generation, path)
             self._known_graphs = frozenset(str(g) for g in reader.named_graphs())
-        if old is not None:
-            old.close()
+            if old is not None:
+                # A request that took the old reader just before the swap may still be using
+                # it: retire it, and close it (and delete its folder) after a grace period.
+                self._retired.append((time.monotonic(), old_generation, old))
+        self._close_retired()
         self._prune_snapshots()
         self._index_later(index, reader, generation)
 
@@ -178,9 +189,20 @@ class Service:
             if self.index is None or self.index.generation < generation:
                 self.index = index
 
+    def _close_retired(self, *, everything: bool = False) -> None:
+        grace = self.settings.query_timeout_s + 5
+        now = time.monotonic()
+        with self._snap_lock:
+            due = [r for r in self._retired if everything or now - r[0] > grace]
+            self._retired = [r for r in self._retired if r not in due]
+        for _, _, reader in due:
+            reader.close()
+
     def _prune_snapshots(self) -> None:
         assert self.snapshot is not None
-        in_use = self.workers.generations_in_use | {self.snapshot.generation}
+        with self._snap_lock:
+            retired = {generation for _, generation, _ in self._retired}
+        in_use = self.workers.generations_in_use | {self.snapshot.generation} | retired
         oldest = min(g for g in in_use if g >= 0) if in_use else self.snapshot.generation
         for folder in self.settings.snapshots_dir.iterdir():
             with contextlib.suppress(ValueError):
@@ -251,9 +273,31 @@ class Service:
         return await self.workers.run(job)
 
     # -- writes ----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The write lock.  After a failed write to the embedded store (a full disk, say)
+        RocksDB refuses every later write until the store is reopened; the failed transaction
+        left nothing behind.  So the next write reopens it first — by then space may be free."""
+        with self._write_lock:
+            if self._reopen_before_write:
+                self._reopen_primary()
+            try:
+                yield
+            except (StoreError, OSError):
+                if not self.remote:
+                    self._reopen_before_write = True
+                raise
+
+    def _reopen_primary(self) -> None:
+        with contextlib.suppress(OSError, StoreError):
+            self.primary.close()
+        gc.collect()  # drop the last reference to the old RocksDB handle (and its lock)
+        self.primary = OxigraphStore(self.settings.store_dir)  # StoreError: still unusable
+        self._reopen_before_write = False
+
     def update(self, text: str, key: ApiKey, base_iri: str | None = None) -> None:
         """Apply a SPARQL Update (already checked) as one transaction, re-infer, publish."""
-        with self._write_lock:
+        with self._writing():
             assert self.primary is not None
             self.primary.update(text, base_iri=base_iri)
             self._after_write("sparql-update", key, text)
@@ -262,13 +306,13 @@ class Service:
         self, graph: URIRef | None, data: Graph, key: ApiKey, *, merge: bool = False
     ) -> None:
         """Graph Store Protocol PUT (replace) or POST (merge); ``None`` = the default graph."""
-        with self._write_lock:
+        with self._writing():
             assert self.primary is not None
             self.primary.write_graph(graph, data, replace=not merge)
             self._after_write("graph-store-" + ("post" if merge else "put"), key, str(graph))
 
     def drop_graph(self, graph: URIRef | None, key: ApiKey) -> bool:
-        with self._write_lock:
+        with self._writing():
             assert self.primary is not None
             existed = bool(self.primary.has_graph(graph))
             if existed:
@@ -327,7 +371,7 @@ class Service:
         the write lands on.  ``if_match`` (a note's ETag, or ``*``) makes the write conditional
         on the note's current version: :class:`PreconditionFailedError` otherwise.
         """
-        with self._write_lock:
+        with self._writing():
             assert self.primary is not None
             now = datetime.now(UTC)  # microseconds: versions written in one second stay ordered
             check = editing.validate_entry(
@@ -388,7 +432,7 @@ class Service:
     def deprecate(self, slug: str, key: ApiKey, replaced_by: str | None = None) -> dict[str, Any]:
         """Mark a concept ``owl:deprecated`` (``dcterms:isReplacedBy`` another) in
         ``graph:curated``: its notes, statements and history stay."""
-        with self._write_lock:
+        with self._writing():
             assert self.primary is not None
             registry = self.iris.registry_graph
             text = queries.load("get_concept_record")

@@ -3,7 +3,6 @@ and readers that never see a half-applied write (issue: safe SPARQL endpoint).""
 
 from __future__ import annotations
 
-import http.server
 import threading
 import time
 from collections.abc import Iterator
@@ -12,39 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.canary import Canary
 from tests.servers import Server, run_server
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
-
-
-class Canary:
-    """A loopback HTTP server that counts every connection made to it."""
-
-    def __init__(self) -> None:
-        self.hits = 0
-        canary = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                canary.hits += 1
-                self.send_response(200)
-                self.send_header("Content-Type", "text/turtle")
-                self.end_headers()
-                self.wfile.write(b"<urn:a> <urn:b> <urn:c> .\n")
-
-            do_POST = do_GET
-
-            def log_message(self, *args: object) -> None:
-                return None
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture(scope="module")

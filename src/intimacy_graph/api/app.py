@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from intimacy_graph import __version__
+from intimacy_graph.api.models import install_openapi
 from intimacy_graph.api.negotiation import NotAcceptableError
+from intimacy_graph.api.ratelimit import Budget, RateLimit
 from intimacy_graph.config import Settings
 from intimacy_graph.errors import (
     IntimacyGraphError,
@@ -119,6 +121,40 @@ class _TooLarge(Exception):
     pass
 
 
+#: Headers every HTTP answer carries unless the route set its own.
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode("latin-1")),
+)
+
+
+class SecurityHeaders:
+    """Add :data:`SECURITY_HEADERS` to each response's start message, keeping a route's own.
+
+    Pure ASGI: it touches only ``http.response.start``, so the body streams through untouched
+    (``BaseHTTPMiddleware`` cost a task group and a re-streamed body per request).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def create_app(settings: Settings | None = None, *, service: Service | None = None) -> FastAPI:
     """The application; tests pass their own settings (and may share a started service)."""
     settings = settings or Settings()
@@ -170,21 +206,14 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         code = {404: "no-such-route", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         return error_response(exc.status_code, code, str(exc.detail))
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        return response
+    app.add_middleware(SecurityHeaders)
 
     from intimacy_graph.api.routes import (
         concepts,
         graph_store,
         health,
         linked_data,
+        pages,
         sparql,
         writes,
     )
@@ -196,7 +225,19 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     app.include_router(concepts.router)
     app.include_router(concepts.root)
     app.include_router(linked_data.router)
+    app.include_router(pages.router)
+    install_openapi(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(
+        RateLimit,
+        expensive=Budget(
+            settings.rate_limit_expensive_per_s,
+            settings.rate_limit_expensive_burst,
+            settings.rate_limit_expensive_concurrency,
+        ),
+        cheap=Budget(settings.rate_limit_cheap_per_s, settings.rate_limit_cheap_burst),
+        keys=svc.keys,
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

@@ -255,5 +255,11 @@ class OxigraphStore:
             self._store.flush()
 
     def close(self) -> None:
-        self.flush()
-        del self._store
+        """Flush and release the store (its lock too), even when the flush fails (a full
+        disk); closing twice is harmless."""
+        if not hasattr(self, "_store"):
+            return
+        try:
+            self.flush()
+        finally:
+            del self._store

@@ -62,7 +62,10 @@ def _accepts_html(accept: str | None) -> bool:
         return False
     import mimeparse
 
-    best = mimeparse.best_match(["text/turtle", "application/rdf+xml", "text/html"], accept)
+    try:
+        best = mimeparse.best_match(["text/turtle", "application/rdf+xml", "text/html"], accept)
+    except ValueError:  # a malformed Accept header: not a browser
+        return False
     return bool(best == "text/html")
 
 
