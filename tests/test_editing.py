@@ -229,7 +229,7 @@ def test_validation_in_context_uses_the_store_s_records(seed_store: OxigraphStor
     check = editing.validate_entry(seed_store, TRUST.encode(), "text/markdown", IRIS)
     assert check.conforms
     # the report is the same whatever else the store holds: only the linked records count
-    records = editing.RegistryContext(seed_store, IRIS).records_after(check.notes[0])
+    records = editing.RegistryContext(seed_store, IRIS).records_now(check.notes[0])
     assert (
         IRIS.concept("emotional-intimacy"),
         SKOS.prefLabel,
@@ -278,4 +278,43 @@ def test_deprecation_is_recorded_in_curated_and_inferred_stays_exact(
     ) in curated
     events = history.concept_history(store, IRIS, "love")
     assert any(e["activity"] == "deprecate" for e in events)
+    assert_like_a_full_build(store)
+
+
+def _note(title: str, spelling: str, study: bool, extra: str = "") -> str:
+    evidence = (
+        "#### Experimental Evidence\n\n1. **Smith et al. (2001)**:\n"
+        "   - **Study**: People were asked.\n   - **Findings**: They answered.\n\n"
+        if study
+        else ""
+    )
+    return (
+        f"**{title}** is a test concept.\n\n#### Key Aspects\n\n1. **Definition**:\n"
+        f"   {title} is defined here, after Smith et al. (2001).\n\n"
+        f"2. **Characteristics**:\n   - **[[{spelling}]]**: shared by several notes.{extra}\n\n"
+        f"{evidence}### Related Concepts\n\n- [[Trust]]\n"
+    )
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0)])
+def test_spellings_and_citations_shared_by_notes_stay_exact(
+    store: OxigraphStore, order: tuple[int, int, int]
+) -> None:
+    """Notes that spell one stub differently and cite one work, written in different orders,
+    then rewritten to drop a spelling: the registry always equals a full build's."""
+    notes = [
+        ("alpha-note", _note("Alpha Note", "Shared Thing", False)),
+        ("middle-note", _note("Middle Note", "shared thing", True)),
+        ("zeta-note", _note("Zeta Note", "SHARED thing", False)),
+    ]
+    for when, i in enumerate(order):
+        write(store, notes[i][1], slug=notes[i][0], when=when)
+        assert_like_a_full_build(store)
+    # the first writer drops the shared concept and the citation; the study stays a study
+    write(store, _note("Alpha Note", "Other Thing", False), slug="alpha-note", when=10)
+    assert_like_a_full_build(store)
+    write(store, _note("Middle Note", "Other Thing", False), slug="middle-note", when=11)
+    assert_like_a_full_build(store)
+    # the stub gets a note of its own: its title becomes the preferred label
+    write(store, _note("Shared Thing", "Trust", False), slug="shared-thing", when=12)
     assert_like_a_full_build(store)

@@ -31,6 +31,7 @@ as that server makes one request (not at all on Virtuoso, docs/deploy.md).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 from collections import OrderedDict
@@ -39,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import pyoxigraph
 from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
@@ -55,7 +57,7 @@ from intimacy_graph.notes.reader import DEFAULT_MAX_BYTES
 from intimacy_graph.rdfio import parse_rdf, union
 from intimacy_graph.slugs import slugify
 from intimacy_graph.store import OxigraphStore
-from intimacy_graph.store.terms import ntriples
+from intimacy_graph.store.terms import ntriples, to_rdflib
 from intimacy_graph.validation import shacl_validate
 
 #: Media types of entries: Markdown notes and the RDF syntaxes (no datasets: an entry is a graph).
@@ -181,8 +183,12 @@ def validate_entry(
         return check
     context = RegistryContext(store, iris)
     for compiled in check.notes:
-        records = context.records_after(compiled, [c for c in check.notes if c is not compiled])
-        check.report.extend(shacl_validate(compiled.graph + records, file=compiled.note.file))
+        # The records are context, not copied into the note's graph: that graph is what a
+        # write would store.
+        records = context.records_now(compiled)
+        check.report.extend(
+            shacl_validate(compiled.graph, context=[records], file=compiled.note.file)
+        )
     return check
 
 
@@ -404,6 +410,13 @@ class ParseCache:
         self._size = size
         self._lock = threading.Lock()
 
+    def get(self, hash_: str) -> CompiledNote | None:
+        with self._lock:
+            hit = self._items.get(hash_)
+            if hit is not None:
+                self._items.move_to_end(hash_)
+            return hit
+
     def compiled(self, hash_: str, markdown: str, source: str, iris: Iris) -> CompiledNote:
         with self._lock:
             hit = self._items.get(hash_)
@@ -433,18 +446,112 @@ class RegistryContext:
 
     def naming_notes(self, resources: Iterable[URIRef]) -> dict[str, CompiledNote]:
         """Every stored note that names one of ``resources``, by note graph IRI."""
-        found: dict[str, CompiledNote] = {}
-        text = queries.load("list_notes_mentioning")
+        graphs: set[str] = set()
+        note_prefix = str(self.iris.note_graph(""))
+        text = queries.load("list_graphs_mentioning")
         for node in resources:
-            for row in self.store.select(text, {"c": node}):
-                g = str(row["g"])
-                if g not in found:
-                    found[g] = self.cache.compiled(
-                        str(row["hash"]),
-                        str(row["markdown"]),
-                        str(row.get("source", "")),
-                        self.iris,
-                    )
+            graphs |= {
+                str(row["g"])
+                for row in self.store.select(text, {"c": node})
+                if str(row["g"]).startswith(note_prefix)
+            }
+        found: dict[str, CompiledNote] = {}
+        for g in sorted(graphs):
+            rows = self.store.select(queries.load("get_note_hash"), {"g": URIRef(g)})
+            if not rows:
+                continue
+            hash_ = str(rows[0]["hash"])
+            compiled = self.cache.get(hash_)
+            if compiled is None:
+                stored = stored_note(self.store, self.iris, g[len(note_prefix) :])
+                if stored is None:
+                    continue
+                compiled = self.cache.compiled(
+                    stored.hash, stored.markdown, stored.source, self.iris
+                )
+            found[g] = compiled
+        return found
+
+    def records_now(self, compiled: CompiledNote) -> list[tuple[Node, Node, Node]]:
+        """Registry records of what ``compiled`` names, from the store's records and the
+        note's own spellings — no other note is read (validation: the same cost at any size).
+
+        It differs from the exact records (:meth:`records_for`) only in which spelling is
+        preferred for a concept that no note describes, which no shape depends on.
+        """
+        resources = self.resources_of(compiled)
+        stored = self.stored_triples(resources)
+        me = self.iris.concept(compiled.slug)
+        concept_prefix = str(self.iris.concept(""))
+        # New records only for what the store lacks, or for the concept the note describes.
+        own = build_registry(
+            [
+                dataclasses.replace(
+                    compiled,
+                    concepts={
+                        k: v
+                        for k, v in compiled.concepts.items()
+                        if self.iris.concept(k) not in stored or k == compiled.slug
+                    },
+                    works={
+                        k: v
+                        for k, v in compiled.works.items()
+                        if self.iris.work(k) not in stored or v[1]
+                    },
+                )
+            ],
+            self.iris,
+        )
+        records: list[tuple[Node, Node, Node]] = []
+        for node in resources:
+            theirs = stored.get(node)
+            if not theirs:
+                records += own.triples((node, None, None))
+                continue
+            if not str(node).startswith(concept_prefix):
+                records += theirs  # a work: the store's record, a study if cited as one here
+                if (node, RDF.type, IG.Study) in own:
+                    records.append((node, RDF.type, IG.Study))
+                continue
+            if node != me:
+                records += theirs  # the note's other spellings would only add altLabels
+                continue
+            preferred = own.value(node, SKOS.prefLabel)
+            names = {o for _, p, o in theirs if p in (SKOS.prefLabel, SKOS.altLabel)}
+            names |= set(own.objects(node, SKOS.altLabel))
+            records += [
+                t for t in theirs if t[1] not in (SKOS.prefLabel, SKOS.altLabel, RDFS.label)
+            ]
+            if preferred is not None:
+                records += [(node, SKOS.prefLabel, preferred), (node, RDFS.label, preferred)]
+            records += [(node, SKOS.altLabel, name) for name in names - {preferred}]
+        return records
+
+    def stored_triples(
+        self, resources: Iterable[URIRef]
+    ) -> dict[URIRef, list[tuple[Node, Node, Node]]]:
+        """The store's registry record of each resource that has one (read straight from the
+        quad index on the embedded store, through SPARQL on a remote one)."""
+        raw = getattr(self.store, "raw", None)
+        found: dict[URIRef, list[tuple[Node, Node, Node]]] = {}
+        if raw is None:
+            graph = self.stored_records(resources)
+            for node in resources:
+                if triples := list(graph.triples((node, None, None))):
+                    found[node] = triples
+            return found
+        where = pyoxigraph.NamedNode(str(self.iris.registry_graph))
+        memo: dict[object, Node] = {}
+        for node in resources:
+            triples = []
+            for quad in raw.quads_for_pattern(pyoxigraph.NamedNode(str(node)), None, None, where):
+                p = memo.get(quad.predicate) or memo.setdefault(
+                    quad.predicate, to_rdflib(quad.predicate)
+                )
+                o = memo.get(quad.object) or memo.setdefault(quad.object, to_rdflib(quad.object))
+                triples.append((node, p, o))
+            if triples:
+                found[node] = triples
         return found
 
     def resources_of(self, compiled: CompiledNote) -> set[URIRef]:
@@ -475,11 +582,80 @@ class RegistryContext:
                 records.add(triple)
         return records
 
+    def unchanged(
+        self,
+        resources: set[URIRef],
+        new: list[CompiledNote],
+        old: Mapping[str, CompiledNote],
+        stored: Graph,
+    ) -> set[URIRef]:
+        """The resources whose registry record the write cannot change — decided from the
+        written notes and the store's records alone, so a write need not re-read every note
+        that names a popular concept (:meth:`records_for` recomputes the others exactly)."""
+        writing = {c.slug for c in new}
+        note_prefix = str(self.iris.note_graph(""))
+        same: set[URIRef] = set()
+        for node in resources:
+            is_concept = str(node).startswith(str(self.iris.concept("")))
+            prefix = str(self.iris.concept("") if is_concept else self.iris.work(""))
+            slug = str(node)[len(prefix) :]
+            changed = []
+            for c in new:
+                before = old.get(c.slug)
+                mine = c.concepts.get(slug) if is_concept else c.works.get(slug)
+                theirs = (
+                    (before.concepts.get(slug) if is_concept else before.works.get(slug))
+                    if before is not None
+                    else None
+                )
+                if mine != theirs:
+                    changed.append((c, mine, theirs))
+            if not changed:
+                same.add(node)
+                continue
+            if any(theirs is not None or mine is None for _, mine, theirs in changed):
+                continue  # a spelling or citation may be gone: recompute
+            if not set(stored.triples((node, None, None))):
+                continue  # a new record
+            others = sorted(
+                str(row["g"])[len(note_prefix) :]
+                for row in self.store.select(queries.load("list_graphs_mentioning"), {"c": node})
+                if str(row["g"]).startswith(note_prefix)
+                and str(row["g"])[len(note_prefix) :] not in writing
+            )
+            if not others:
+                continue
+            if is_concept:
+                if slug in writing:
+                    continue  # newly described: its title becomes the preferred label
+                names = {
+                    o
+                    for _, p, o in stored.triples((node, None, None))
+                    if p in (SKOS.prefLabel, SKOS.altLabel)
+                }
+                described = slug in others
+                if all(
+                    isinstance(mine, list)
+                    and {Literal(n, lang="en") for n in mine} <= names
+                    and (described or others[0] < c.slug)
+                    for c, mine, _ in changed
+                ):
+                    same.add(node)
+            else:
+                study = (node, RDF.type, IG.Study) in stored
+                if all(
+                    isinstance(mine, tuple) and others[0] < c.slug and (study or not mine[1])
+                    for c, mine, _ in changed
+                ):
+                    same.add(node)
+        return same
+
     def stored_records(self, resources: Iterable[URIRef]) -> Graph:
         records = Graph()
         text = queries.load("list_registry_record")
+        registry = self.iris.registry_graph
         for node in resources:
-            for row in self.store.select(text, {"s": node, "registry": self.iris.registry_graph}):
+            for row in self.store.select(text, {"s": node, "registry": registry}):
                 records.add((node, row["p"], row["o"]))
         return records
 
@@ -493,6 +669,7 @@ class StoredNote:
     hash: str
     markdown: str
     modified: str | None
+    source: str = ""
 
 
 def stored_note(store: Any, iris: Iris, slug: str) -> StoredNote | None:
@@ -596,18 +773,22 @@ def plan_write(
     resources: set[URIRef] = set()
     notes: dict[URIRef, tuple[Graph, Graph]] = {}
     stored: dict[str, StoredNote | None] = {}
+    previous: dict[str, CompiledNote] = {}
     run = iris.run(run_id(now, [c.note.content_hash for c in compiled] + [key_id, activity]))
     for c in compiled:
         g = iris.note_graph(c.slug)
         old = stored[c.slug] = stored_note(store, iris, c.slug)
         resources |= context.resources_of(c)
         if old is not None:
-            previous = context.cache.compiled(old.hash, old.markdown, c.note.file, iris)
-            resources |= context.resources_of(previous)
+            previous[c.slug] = context.cache.compiled(old.hash, old.markdown, c.note.file, iris)
+            resources |= context.resources_of(previous[c.slug])
         _set_run(c.graph, iris.note(c.slug), run)
         notes[g] = (store.graph(g) if old is not None else Graph(), c.graph)
     registry_removed = context.stored_records(resources)
-    registry_added = context.records_for(resources, compiled, list(notes))
+    same = context.unchanged(resources, compiled, previous, registry_removed)
+    registry_added = context.records_for(resources - same, compiled, list(notes))
+    for node in same:
+        registry_added += registry_removed.triples((node, None, None))
     known = set(registry_removed.subjects(RDF.type, IG.Concept))
     concept_nodes = {r for r in resources if str(r).startswith(str(iris.concept("")))}
     created = sorted(_slug_of(r, iris) for r in concept_nodes - known)

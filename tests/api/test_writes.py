@@ -209,7 +209,7 @@ def test_bad_requests_get_clear_errors(
             "application/n-triples",
             b"<https://w3id.org/intimacy-graph/concept/{x}> "
             b'<http://www.w3.org/2004/02/skos/core#prefLabel> "A" .',
-            "invalid-iri",
+            "rdf-syntax",
         ),
     ],
 )

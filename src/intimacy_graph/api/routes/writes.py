@@ -23,6 +23,7 @@ from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 
 from intimacy_graph import editing, history, queries
+from intimacy_graph.api import models as m
 from intimacy_graph.api.deps import EditorDep, ServiceDep
 from intimacy_graph.api.negotiation import choose
 from intimacy_graph.diagnostics import Severity
@@ -177,6 +178,118 @@ class Deprecation(BaseModel):
     replaced_by: str | None
 
 
+# --- examples (for /docs; tests/api/test_openapi.py checks them against the models) --------
+
+_C = "https://w3id.org/intimacy-graph/concept/"
+_RUN = "https://w3id.org/intimacy-graph/run/20261127T101500000000Z-4b3c12ab"
+_HASH = "26e6529ec38bed4c21733dec933e8e20047ec5080d35088acb59c38010dc0025"
+REPORT_EXAMPLE: dict[str, Any] = {
+    "conforms": False,
+    "kind": "note",
+    "slug": "secure-base",
+    "notes": ["secure-base"],
+    "results": [
+        {
+            "code": "unclosed-wikilink",
+            "severity": "error",
+            "message": "This [[ is never closed with ]]: close the link or remove the brackets.",
+            "file": "secure-base.md",
+            "line": 6,
+        }
+    ],
+    "counts": {"error": 1, "warning": 0, "info": 0},
+}
+WRITE_EXAMPLE: dict[str, Any] = {
+    "slug": "secure-base",
+    "notes": ["secure-base"],
+    "version": 1,
+    "etag": f'"{_HASH}"',
+    "dry_run": False,
+    "committed": True,
+    "unchanged": False,
+    "run": _RUN,
+    "report": {
+        **REPORT_EXAMPLE,
+        "conforms": True,
+        "results": [],
+        "counts": {"error": 0, "warning": 0, "info": 0},
+    },
+    "diff": {
+        "added": 41,
+        "removed": 0,
+        "triples_added": [
+            f'<{_C}secure-base> <http://www.w3.org/2004/02/skos/core#prefLabel> "Secure Base"@en .'
+        ],
+        "triples_removed": [],
+        "inferred_added": 12,
+        "inferred_removed": 0,
+        "concepts_created": ["availability", "secure-base"],
+        "concepts_modified": ["trust"],
+        "relations_added": [
+            {
+                "subject": f"{_C}secure-base",
+                "relation": "https://w3id.org/intimacy-graph/ontology#hasMechanism",
+                "object": f"{_C}oxytocin",
+            }
+        ],
+        "relations_removed": [],
+    },
+}
+CHANGES_EXAMPLE: dict[str, Any] = {
+    "total": 1,
+    "limit": 50,
+    "offset": 0,
+    "items": [
+        {
+            "id": _RUN,
+            "time": "2026-11-27T10:15:00+00:00",
+            "activity": "put-note",
+            "key": "61032b3f",
+            "notes": ["secure-base"],
+            "notes_removed": [],
+            "concepts_created": ["availability", "secure-base"],
+            "concepts_modified": ["trust"],
+            "added": 41,
+            "removed": 0,
+        }
+    ],
+}
+HISTORY_EXAMPLE: dict[str, Any] = {
+    "concept": f"{_C}trust",
+    "events": [
+        {
+            "id": _RUN,
+            "time": "2026-11-27T10:15:00+00:00",
+            "activity": "put-note",
+            "key": "61032b3f",
+            "what": ["modified"],
+        }
+    ],
+}
+_VERSION = {
+    "version": 1,
+    "hash": _HASH,
+    "etag": f'"{_HASH}"',
+    "time": "2026-11-27T10:15:00+00:00",
+    "recorded_by": _RUN,
+    "current": True,
+}
+VERSIONS_EXAMPLE: dict[str, Any] = {
+    "note": "https://w3id.org/intimacy-graph/note/secure-base",
+    "versions": [_VERSION],
+}
+VERSION_EXAMPLE: dict[str, Any] = {**_VERSION, "markdown": _NOTE_BODY["example"]}
+DEPRECATION_EXAMPLE: dict[str, Any] = {
+    "concept": f"{_C}love",
+    "deprecated": True,
+    "replaced_by": f"{_C}emotional-intimacy",
+}
+
+
+def _ok(example: dict[str, Any], *statuses: int) -> dict[int | str, Any]:
+    return m.ok(example, *statuses, media_type="application/json", cached=False)
+
+
 # --- helpers --------------------------------------------------------------------------------
 
 
@@ -309,7 +422,14 @@ def _write_response(
     summary="Validate a note or an RDF entry in context (nothing is written)",
     response_model=Report,
     openapi_extra={"requestBody": _ENTRY_BODY},
-    responses={200: {"content": {"text/turtle": {"schema": {"type": "string"}}}}},
+    responses=m.merge(
+        _ok(REPORT_EXAMPLE, 400, 413, 415),
+        {
+            200: {
+                "content": {"text/turtle": m.text("[] a sh:ValidationReport ; sh:conforms true .")}
+            }
+        },
+    ),
 )
 async def validate(
     request: Request,
@@ -335,11 +455,14 @@ async def validate(
             "content": {"text/markdown": _NOTE_BODY},
         }
     },
-    responses={
-        201: {"description": "Created", "model": WriteResult},
-        412: {"description": "The note changed since the ETag given in If-Match"},
-        422: {"description": "The note does not conform; nothing was written"},
-    },
+    responses=m.merge(
+        _ok(WRITE_EXAMPLE, 400, 401, 403, 413, 415),
+        {
+            201: {"description": "Created", "model": WriteResult},
+            412: {"description": "The note changed since the ETag given in If-Match"},
+            422: {"description": "The note does not conform; nothing was written"},
+        },
+    ),
 )
 async def put_note(
     request: Request,
@@ -376,9 +499,14 @@ async def put_note(
     "/concepts",
     summary="Add concepts from an RDF entry (editor key)",
     response_model=WriteResult,
-    status_code=201,
     openapi_extra={"requestBody": _ENTRY_BODY},
-    responses={422: {"description": "The entry does not conform; nothing was written"}},
+    responses=m.merge(
+        _ok(WRITE_EXAMPLE, 400, 401, 403, 413, 415),
+        {
+            201: {"description": "Created", "model": WriteResult},
+            422: {"description": "The entry does not conform; nothing was written"},
+        },
+    ),
 )
 async def post_concepts(
     request: Request, service: ServiceDep, key: EditorDep, dry_run: DryRun = False
@@ -397,6 +525,7 @@ async def post_concepts(
     "/concepts/{slug}",
     summary="Deprecate a concept (owl:deprecated; history is kept) (editor key)",
     response_model=Deprecation,
+    responses=_ok(DEPRECATION_EXAMPLE, 400, 401, 403, 404),
 )
 async def deprecate(
     service: ServiceDep,
@@ -413,7 +542,12 @@ async def deprecate(
     return JSONResponse(result)
 
 
-@router.get("/changes", summary="The feed of writes, newest first", response_model=ChangePage)
+@router.get(
+    "/changes",
+    summary="The feed of writes, newest first",
+    response_model=ChangePage,
+    responses=_ok(CHANGES_EXAMPLE, 400),
+)
 async def changes(
     request: Request,
     service: ServiceDep,
@@ -453,6 +587,7 @@ async def changes(
     "/concepts/{slug}/history",
     summary="Every write that created, changed or deprecated a concept",
     response_model=ConceptHistory,
+    responses=_ok(HISTORY_EXAMPLE, 404),
 )
 async def concept_history(service: ServiceDep, slug: Slug) -> JSONResponse:
     _canonical(slug)
@@ -473,6 +608,7 @@ async def concept_history(service: ServiceDep, slug: Slug) -> JSONResponse:
     "/notes/{slug}/versions",
     summary="Every version of a note, oldest first",
     response_model=NoteVersions,
+    responses=_ok(VERSIONS_EXAMPLE, 404),
 )
 async def note_versions(service: ServiceDep, slug: Slug) -> JSONResponse:
     _canonical(slug)
@@ -486,7 +622,10 @@ async def note_versions(service: ServiceDep, slug: Slug) -> JSONResponse:
     "/notes/{slug}/versions/{number}",
     summary="One version of a note: its Markdown (text/markdown) or summary with Markdown (JSON)",
     response_model=NoteVersion,
-    responses={200: {"content": {"text/markdown": {"schema": {"type": "string"}}}}},
+    responses=m.merge(
+        _ok(VERSION_EXAMPLE, 404),
+        {200: {"content": {"text/markdown": m.text(_NOTE_BODY["example"])}}},
+    ),
 )
 async def note_version(
     request: Request,
@@ -515,6 +654,7 @@ async def note_version(
     "/notes/{slug}/versions/{number}/restore",
     summary="Make an earlier version of a note the current one (editor key)",
     response_model=WriteResult,
+    responses=_ok(WRITE_EXAMPLE, 401, 403, 404, 412),
 )
 async def restore(
     request: Request,
