@@ -52,6 +52,9 @@ class BuildResult:
     qc: list[qc.QcFinding] = field(default_factory=list)
     run: str | None = None
     seconds: float = 0.0
+    #: seconds per phase: compile (read, parse, encode), validate (registry + SHACL),
+    #: write (graphs, provenance and inference, :func:`inference.rebuild`), qc (stats + QC)
+    timings: dict[str, float] = field(default_factory=dict)
     inference_rounds: int = 0  # passes of the rules until one added nothing
 
     @property
@@ -85,9 +88,34 @@ def registry_fragment(registry: Graph, data: Graph) -> Graph:
     return fragment
 
 
-def validate_compiled(compiled: CompiledNote, registry: Graph) -> list[Diagnostic]:
-    data = compiled.graph + registry_fragment(registry, compiled.graph)
-    return shacl_validate(data, file=compiled.note.file)
+class RegistryIndex:
+    """The registry's triples grouped by subject, so one note's records are found without
+    scanning the registry (built once per build, used for every note)."""
+
+    def __init__(self, registry: Graph) -> None:
+        self.records: dict[Node, list[tuple[Node, Node, Node]]] = {}
+        for triple in registry:
+            self.records.setdefault(triple[0], []).append(triple)
+
+    def fragment(self, data: Graph) -> list[tuple[Node, Node, Node]]:
+        """The records of every IRI that ``data`` mentions (as subject or object)."""
+        nodes: set[Node] = set()
+        for s, _, o in data:
+            nodes.add(s)
+            nodes.add(o)
+        found: list[tuple[Node, Node, Node]] = []
+        for node in nodes:
+            if isinstance(node, URIRef):
+                found.extend(self.records.get(node, ()))
+        return found
+
+
+def validate_compiled(compiled: CompiledNote, registry: Graph | RegistryIndex) -> list[Diagnostic]:
+    """SHACL results for one note, validated together with the registry records it links to."""
+    index = registry if isinstance(registry, RegistryIndex) else RegistryIndex(registry)
+    return shacl_validate(
+        compiled.graph, file=compiled.note.file, context=[index.fragment(compiled.graph)]
+    )
 
 
 def compile_folder(
@@ -99,9 +127,13 @@ def compile_folder(
     max_bytes: int,
     report: Report,
     progress: Progress | None = None,
+    files: Iterable[Path] | None = None,
 ) -> tuple[list[CompiledNote], list[str]]:
-    """Parse and encode every ``*.md`` under ``notes_dir``; notes with errors are rejected."""
-    files = sorted(p for p in notes_dir.rglob("*.md") if p.is_file())
+    """Parse and encode every ``*.md`` under ``notes_dir`` (or the given ``files`` in it);
+    notes with errors are rejected."""
+    if files is None:
+        files = (p for p in notes_dir.rglob("*.md") if p.is_file())
+    files = sorted(files)
     compiled: list[CompiledNote] = []
     rejected: list[str] = []
     by_slug: dict[str, str] = {}
@@ -141,12 +173,16 @@ def build(
     prune: bool = True,
     progress: Progress | None = None,
     now: datetime | None = None,
+    files: Iterable[Path] | None = None,
+    activity: str = "build",
 ) -> BuildResult:
     """Compile, validate and load every note in ``notes_dir``; recompute registry and inference.
 
     ``now`` (default: the clock) is the build's time: ``dcterms:modified`` of written notes and
-    the run's IRI and start time. How atomic the writes are depends on the store (module
-    docstring).
+    the run's IRI and start time. ``files`` (default: every ``*.md`` under ``notes_dir``)
+    chooses the notes; ``prune=False`` keeps stored notes that are not among them (what
+    ``intimacy-graph import`` does). ``activity`` labels the run's provenance record. How
+    atomic the writes are depends on the store (module docstring).
     """
     started = time.perf_counter()
     iris = iris or Iris()
@@ -158,8 +194,16 @@ def build(
         now = datetime.now(UTC).replace(microsecond=0)
     else:
         run = iris.run(run_id(now, hashes))
+    lap = time.perf_counter()
     compiled, rejected = compile_folder(
-        notes_dir, iris, run=run, now=now, max_bytes=max_bytes, report=report, progress=progress
+        notes_dir,
+        iris,
+        run=run,
+        now=now,
+        max_bytes=max_bytes,
+        report=report,
+        progress=progress,
+        files=files,
     )
     in_folder = {str(iris.note_graph(c.slug)) for c in compiled}
     rejected_slugs = _slugs_of(rejected, notes_dir)
@@ -176,10 +220,12 @@ def build(
             kept_elsewhere.append(encode_note(note, iris, run=run, modified=now))
 
     # SHACL: validate each note with the registry it would be loaded with.
+    compiled_at = time.perf_counter()
     registry = build_registry([*compiled, *kept_elsewhere], iris)
+    index = RegistryIndex(registry)
     valid: list[CompiledNote] = []
     for c in compiled:
-        diags = validate_compiled(c, registry)
+        diags = validate_compiled(c, index)
         report.extend(diags)
         if any(d.severity is Severity.ERROR for d in diags):
             rejected.append(c.note.file)
@@ -189,6 +235,7 @@ def build(
         registry = build_registry([*valid, *kept_elsewhere], iris)
 
     result = BuildResult(report=report, rejected=rejected, run=str(run))
+    validated_at = time.perf_counter()
     changed: dict[URIRef, Graph] = {}
     for c in valid:
         g = iris.note_graph(c.slug)
@@ -204,7 +251,9 @@ def build(
         iris.registry_graph: registry,
         **changed,
     }
-    extra = [_provenance(run, now, [*changed], removed, iris)] if changed or removed else []
+    extra = (
+        [_provenance(run, now, [*changed], removed, iris, activity)] if changed or removed else []
+    )
     closure = inference.rebuild(
         store,
         str(iris.inferred_graph),
@@ -215,9 +264,17 @@ def build(
     )
     result.inference_rounds = closure.rounds
     _flush(store)
+    written_at = time.perf_counter()
     result.stats = stats(store)
     result.qc = qc.run_qc(store, registry_graph_iri=str(iris.registry_graph))
     result.seconds = time.perf_counter() - started
+    result.timings = {
+        "prepare": lap - started,
+        "compile": compiled_at - lap,
+        "validate": validated_at - compiled_at,
+        "write": written_at - validated_at,
+        "qc": started + result.seconds - written_at,
+    }
     return result
 
 
@@ -259,11 +316,16 @@ def _slugs_of(files: list[str], notes_dir: Path) -> set[str]:
 
 
 def _provenance(
-    run: URIRef, now: datetime, written: list[URIRef], removed: list[URIRef], iris: Iris
+    run: URIRef,
+    now: datetime,
+    written: list[URIRef],
+    removed: list[URIRef],
+    iris: Iris,
+    activity: str = "build",
 ) -> str:
     g = Graph()
     g.add((run, RDF.type, PROV.Activity))
-    g.add((run, RDFS.label, Literal("build")))
+    g.add((run, RDFS.label, Literal(activity)))
     g.add((run, PROV.startedAtTime, Literal(now.isoformat(), datatype=XSD.dateTime)))
     for graph in written:
         g.add((run, PROV.generated, graph))

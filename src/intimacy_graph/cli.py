@@ -42,11 +42,17 @@ def _keys_file(ctx: click.Context, store: Path | None) -> Path:
     return settings.keys_file
 
 
+class StoreUnavailable(click.ClickException):
+    """The store cannot be opened (exit status 3, as the module docstring says)."""
+
+    exit_code = EXIT_UNAVAILABLE
+
+
 def _open_store(path: Path) -> OxigraphStore:
     try:
         return OxigraphStore(path)
     except StoreError as exc:
-        raise click.ClickException(
+        raise StoreUnavailable(
             f"{exc.message}\nIs another intimacy-graph process (e.g. `serve`) using it?"
         ) from exc
 
@@ -161,6 +167,76 @@ def build(
         sys.exit(EXIT_FINDINGS)
 
 
+@main.command(name="import")
+@click.argument(
+    "vault", type=click.Path(path_type=Path, exists=True, file_okay=False, readable=True)
+)
+@store_option
+@click.option("--strict", is_flag=True, help="Also exit non-zero on warnings (as `build`).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def import_command(
+    ctx: click.Context, vault: Path, store: Path | None, strict: bool, fmt: str
+) -> None:
+    """Add every note of an Obsidian vault (*.md, recursively) to the store.
+
+    Notes already in the store and not in the vault are kept (unlike `build`, which prunes).
+    Hidden folders (.obsidian/, .trash/, ...) are skipped. Notes with errors are not loaded.
+    One transaction; inference re-applied; the run is recorded in graph:changes. Exit codes as
+    `build`: 0 clean, 1 rejected notes or errors (with --strict also warnings), 3 store busy.
+    """
+    from intimacy_graph.vault import import_vault
+
+    settings = _settings(ctx)
+    target = _open_store(_store_dir(ctx, store))
+    try:
+        result = import_vault(
+            target,
+            vault,
+            iris=Iris(settings.base_iri),
+            max_bytes=settings.max_note_bytes,
+            progress=_progress("importing notes") if sys.stderr.isatty() else None,
+        )
+    finally:
+        target.close()
+    notes = len(result.loaded) + len(result.unchanged) + len(result.rejected)
+    rate = notes / result.seconds if result.seconds else 0.0
+    warnings = sum(1 for d in result.report.results if d.severity is Severity.WARNING)
+    summary = {
+        "loaded": result.loaded,
+        "unchanged": result.unchanged,
+        "rejected": result.rejected,
+        "warnings": warnings,
+        "stats": result.stats,
+        "seconds": round(result.seconds, 3),
+        "notes_per_second": round(rate, 1),
+        "timings": {k: round(v, 3) for k, v in result.timings.items()},
+        "run": result.run,
+        "qc": [f.to_dict() for f in result.qc],
+    }
+    _print_report(result.report, fmt, summary if fmt == "json" else None)
+    if fmt == "text":
+        click.echo(
+            f"imported {notes} note(s) in {result.seconds:.2f}s ({rate:.1f} notes/s): "
+            f"{len(result.loaded)} loaded, {len(result.unchanged)} unchanged, "
+            f"{len(result.rejected)} rejected, {warnings} warning(s); "
+            f"{result.stats.get('triples', 0)} quads, {result.stats.get('concepts', 0)} "
+            f"concepts; QC: {len(result.qc)} finding(s)"
+        )
+        for finding in result.qc:
+            click.echo(f"qc: {finding.severity}: {finding.message} ({finding.check})", err=True)
+    if result.rejected or not result.report.conforms:
+        sys.exit(EXIT_FINDINGS)
+    if any(f.severity is Severity.ERROR for f in result.qc):
+        sys.exit(EXIT_FINDINGS)
+    if strict and (result.report.has(Severity.WARNING) or result.qc):
+        sys.exit(EXIT_FINDINGS)
+
+
+# `validate --against-store` (validate in context, issue #5) belongs to the lead: it extends
+# the `validate` command below.
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
@@ -251,11 +327,26 @@ def query(ctx: click.Context, query: str, store: Path | None, fmt: str | None) -
     type=click.Path(path_type=Path, dir_okay=False),
     help="File to write (default: standard output).",
 )
+@click.option(
+    "--notes",
+    "notes_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write every note as Markdown ({Title}.md) into this folder instead of RDF.",
+)
 @click.pass_context
-def export(ctx: click.Context, store: Path | None, fmt: str, output: Path | None) -> None:
-    """Export the whole graph."""
+def export(
+    ctx: click.Context, store: Path | None, fmt: str, output: Path | None, notes_dir: Path | None
+) -> None:
+    """Export the whole graph (RDF), or with --notes DIR the notes as a Markdown vault.
+
+    With --notes, each note is rendered from its graph in the seed's format and checked by
+    parsing it again; exit 1 when a note would not import back to the same graph.
+    """
     from intimacy_graph.rdfio import serialize
 
+    if notes_dir is not None:
+        _export_notes(ctx, store, notes_dir)
+        return
     target = _open_store(_store_dir(ctx, store))
     try:
         data = serialize(target.dataset(), fmt, PREFIXES)
@@ -266,6 +357,29 @@ def export(ctx: click.Context, store: Path | None, fmt: str, output: Path | None
     else:
         output.write_bytes(data)
         click.echo(f"wrote {len(data):,} bytes to {output}", err=True)
+
+
+def _export_notes(ctx: click.Context, store: Path | None, notes_dir: Path) -> None:
+    from intimacy_graph.vault import export_notes
+
+    settings = _settings(ctx)
+    if notes_dir.exists() and not notes_dir.is_dir():
+        _fail(f"{notes_dir} is not a folder", EXIT_UNUSABLE)
+    target = _open_store(_store_dir(ctx, store))
+    try:
+        result = export_notes(target, notes_dir, iris=Iris(settings.base_iri))
+    except OSError as exc:
+        _fail(f"cannot write to {notes_dir}: {exc.strerror}", EXIT_UNUSABLE)
+    finally:
+        target.close()
+    _print_report(result.report, "text")
+    click.echo(
+        f"wrote {len(result.files)} note(s) to {notes_dir}; "
+        f"{len(result.lossy)} would not round-trip",
+        err=True,
+    )
+    if result.lossy or not result.report.conforms:
+        sys.exit(EXIT_FINDINGS)
 
 
 @main.command(name="qc")
