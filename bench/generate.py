@@ -189,8 +189,11 @@ def generate(data: BenchData, *, log: Log = print) -> dict[str, Any]:
     started = time.perf_counter()
     store = OxigraphStore(data.store)
     try:
-        provenance = building._provenance(  # the build's own record of its run
-            run, BUILT_AT, [iris.note_graph(c.slug) for c in compiled], [], iris
+        provenance = building.insert_data(  # the build's own record of its run
+            iris.changes_graph,
+            building._provenance_graph(
+                run, BUILT_AT, [iris.note_graph(c.slug) for c in compiled], []
+            ),
         )
         inferred = building.reinfer(store, iris, extra=[provenance])
         store.flush()

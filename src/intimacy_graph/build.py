@@ -22,18 +22,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyoxigraph
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from intimacy_graph import inference, qc, queries
+from intimacy_graph import closure, inference, qc, queries
 from intimacy_graph.diagnostics import Diagnostic, Report, Severity
 from intimacy_graph.encode import CompiledNote, build_registry, encode_note
 from intimacy_graph.namespaces import DCTERMS, PROV, Iris
 from intimacy_graph.notes import parse_note, read_note
 from intimacy_graph.notes.reader import DEFAULT_MAX_BYTES
 from intimacy_graph.resources import ontology_file
-from intimacy_graph.store import Store
-from intimacy_graph.store.terms import ntriples
+from intimacy_graph.store import OxigraphStore, Store
+from intimacy_graph.store.terms import ntriples, to_rdflib
 from intimacy_graph.validation import shacl_validate
 
 Progress = Callable[[Iterable[Path]], Iterable[Path]]
@@ -251,18 +252,30 @@ def build(
         iris.registry_graph: registry,
         **changed,
     }
-    extra = (
-        [_provenance(run, now, [*changed], removed, iris, activity)] if changed or removed else []
-    )
-    closure = inference.rebuild(
-        store,
-        str(iris.inferred_graph),
-        ontology_graph_iri=str(iris.ontology_graph),
-        graphs=graphs,
-        drop=[*removed, iris.inferred_graph],
-        extra=extra,
-    )
-    result.inference_rounds = closure.rounds
+    record = _provenance_graph(run, now, [*changed], removed, activity)
+    extra = [insert_data(iris.changes_graph, record)] if changed or removed else []
+    if isinstance(store, OxigraphStore):
+        # The rules evaluated in Python (intimacy_graph.closure, tested equal to the SPARQL
+        # rules): the inferred graph is written in the same transaction as the data, and no
+        # rule pass runs inside the store.
+        data = _data_after(store, iris, graphs, drop=removed)
+        if extra:
+            data |= set(record)
+        inferred, generations = closure.infer(data, closure.Schema.of(graphs[iris.ontology_graph]))
+        store.replace_graphs(
+            {**graphs, iris.inferred_graph: _graph_of(inferred)}, drop=removed, then=extra
+        )
+        result.inference_rounds = generations
+    else:
+        rebuilt = inference.rebuild(
+            store,
+            str(iris.inferred_graph),
+            ontology_graph_iri=str(iris.ontology_graph),
+            graphs=graphs,
+            drop=[*removed, iris.inferred_graph],
+            extra=extra,
+        )
+        result.inference_rounds = rebuilt.rounds
     _flush(store)
     written_at = time.perf_counter()
     result.stats = stats(store)
@@ -315,14 +328,46 @@ def _slugs_of(files: list[str], notes_dir: Path) -> set[str]:
     return slugs
 
 
-def _provenance(
+def _data_after(
+    store: OxigraphStore, iris: Iris, graphs: dict[URIRef, Graph], *, drop: list[URIRef]
+) -> set[tuple[Node, Node, Node]]:
+    """Every data triple the store will hold once ``graphs`` replace theirs and ``drop`` is
+    gone: what the inference rules read (all named graphs but the ontology and the inferred)."""
+    skip = {str(g) for g in [*graphs, *drop, iris.ontology_graph, iris.inferred_graph]}
+    memo: dict[object, Node] = {}
+
+    def term(t: object) -> Node:
+        found = memo.get(t)
+        if found is None:
+            found = memo[t] = to_rdflib(t)
+        return found
+
+    data: set[tuple[Node, Node, Node]] = set()
+    for quad in store.raw.quads_for_pattern(None, None, None, None):
+        g = quad.graph_name
+        if isinstance(g, pyoxigraph.DefaultGraph) or g.value in skip:
+            continue
+        data.add((term(quad.subject), term(quad.predicate), term(quad.object)))
+    for name, graph in graphs.items():
+        if name != iris.ontology_graph:
+            data.update(graph)
+    return data
+
+
+def _graph_of(triples: set[tuple[Node, Node, Node]]) -> Graph:
+    graph = Graph()
+    for triple in triples:
+        graph.add(triple)
+    return graph
+
+
+def _provenance_graph(
     run: URIRef,
     now: datetime,
     written: list[URIRef],
     removed: list[URIRef],
-    iris: Iris,
     activity: str = "build",
-) -> str:
+) -> Graph:
     g = Graph()
     g.add((run, RDF.type, PROV.Activity))
     g.add((run, RDFS.label, Literal(activity)))
@@ -338,7 +383,7 @@ def _provenance(
             Literal(f"{len(written)} note graph(s) written, {len(removed)} removed"),
         )
     )
-    return insert_data(iris.changes_graph, g)
+    return g
 
 
 def stats(store: Store) -> dict[str, int]:

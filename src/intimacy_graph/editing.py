@@ -44,7 +44,7 @@ import pyoxigraph
 from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from intimacy_graph import inference, queries
+from intimacy_graph import closure, queries
 from intimacy_graph.build import run_id
 from intimacy_graph.diagnostics import Diagnostic, Report, Severity
 from intimacy_graph.encode import CompiledNote, build_registry, encode_note
@@ -56,7 +56,6 @@ from intimacy_graph.notes.parse import parse_note
 from intimacy_graph.notes.reader import DEFAULT_MAX_BYTES
 from intimacy_graph.rdfio import parse_rdf, union
 from intimacy_graph.slugs import slugify
-from intimacy_graph.store import OxigraphStore
 from intimacy_graph.store.terms import ntriples, to_rdflib
 from intimacy_graph.validation import shacl_validate
 
@@ -139,6 +138,7 @@ def validate_entry(
     slug: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     now: datetime | None = None,
+    file: str | None = None,
 ) -> EntryCheck:
     """Check one entry with the parts of ``store`` it links to; nothing is written.
 
@@ -151,7 +151,7 @@ def validate_entry(
     now = now or datetime.now(UTC).replace(microsecond=0)
     check = EntryCheck(kind)
     if kind == "note":
-        sources = [(data, f"{slug or 'entry'}.md")]
+        sources = [(data, file or f"{slug or 'entry'}.md")]
     else:
         sources = _rdf_sources(data, kind, store, iris, check, max_bytes)
         if check.unusable or not check.report.conforms:
@@ -1053,19 +1053,11 @@ def infer_delta(
         for s, p, o in new - old:
             if s in nodes or o in nodes:
                 quads.add((s, p, o, g))
-    data: dict[URIRef, Graph] = {}
-    for s, p, o, g in quads:
-        data.setdefault(g, Graph()).add((s, p, o))
-    scratch = OxigraphStore()
-    try:
-        scratch.replace_graphs({iris.ontology_graph: ontology, **data})
-        inference.rebuild(scratch, str(inferred_g), ontology_graph_iri=str(iris.ontology_graph))
-        fresh = Graph()
-        for s, p, o in scratch.graph(inferred_g):
-            if s in nodes:
-                fresh.add((s, p, o))
-    finally:
-        scratch.close()
+    inferred, _ = closure.infer({(s, p, o) for s, p, o, _g in quads}, closure.Schema.of(ontology))
+    fresh = Graph()
+    for triple in inferred:
+        if triple[0] in nodes:
+            fresh.add(triple)
     return current - fresh, fresh - current
 
 

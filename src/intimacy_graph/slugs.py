@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -9,6 +10,7 @@ _WS = re.compile(r"\s+")
 _DASHES = re.compile(r"-{2,}")
 
 
+@functools.lru_cache(maxsize=65_536)  # pure, and called for every link of every note
 def slugify(text: str) -> str:
     """Turn a wiki-link target or a label into a slug.
 

@@ -149,7 +149,7 @@ class OxigraphStore:
             return
         try:
             self._store.update("\n".join(prologue) + "\n" + " ;\n".join(operations))
-        except (OSError, SyntaxError) as exc:
+        except (OSError, SyntaxError, RuntimeError) as exc:
             raise StoreError(f"the write was not applied: {exc}") from exc
 
     def apply(
