@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from rdflib import Dataset, Graph
 
 from intimacy_graph.cli import main
+from intimacy_graph.store import OxigraphStore
 
 from .conftest import SEED
 
@@ -236,3 +237,32 @@ def test_validate_not_a_note(tmp_path: Path) -> None:
 def test_missing_file_is_a_usage_error() -> None:
     exit_code, _ = invoke("validate", "/no/such/file.md")
     assert exit_code == 2
+
+
+def test_validate_against_the_store_resolves_links_in_context(
+    tmp_path: Path, seed_build: tuple[OxigraphStore, object]
+) -> None:
+    """`validate --against-store` checks an RDF entry with the store's records: a link to a
+    concept the store has passes, a link to one that exists nowhere is reported."""
+    store = tmp_path / "store"
+    seed_build[0].raw.backup(str(store))
+    entry = tmp_path / "entry.ttl"
+    entry.write_text(
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "@prefix concept: <https://w3id.org/intimacy-graph/concept/> .\n"
+        'concept:secure-base skos:prefLabel "Secure Base"@en ;\n'
+        '  skos:definition "A person from whom one explores the world."@en ;\n'
+        "  skos:related concept:trust .\n"
+    )
+    ok = CliRunner().invoke(
+        main, ["validate", "--against-store", "--store", str(store), "--format", "json", str(entry)]
+    )
+    assert ok.exit_code == 0, ok.output
+    entry.write_text(entry.read_text().replace("concept:trust", "concept:nowhere"))
+    bad = CliRunner().invoke(
+        main, ["validate", "--against-store", "--store", str(store), "--format", "json", str(entry)]
+    )
+    assert bad.exit_code == 1
+    results = json.loads(bad.output)["results"]
+    assert [r["code"] for r in results] == ["unknown-concept"]
+    assert results[0]["file"] == str(entry)

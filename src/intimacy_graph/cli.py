@@ -16,8 +16,8 @@ import click
 
 from intimacy_graph import __version__
 from intimacy_graph.config import Settings
-from intimacy_graph.diagnostics import Report, Severity
-from intimacy_graph.errors import IntimacyGraphError, StoreError
+from intimacy_graph.diagnostics import Diagnostic, Report, Severity
+from intimacy_graph.errors import IntimacyGraphError, StoreError, UnusableInputError
 from intimacy_graph.namespaces import PREFIXES, Iris
 from intimacy_graph.store import OxigraphStore
 
@@ -233,38 +233,93 @@ def import_command(
         sys.exit(EXIT_FINDINGS)
 
 
-# `validate --against-store` (validate in context, issue #5) belongs to the lead: it extends
-# the `validate` command below.
-
-
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option(
     "--strict", is_flag=True, help="Treat warnings as findings (the default).", hidden=True
 )
+@click.option(
+    "--against-store",
+    is_flag=True,
+    help="Validate in context: with the store's records of the concepts each entry links to "
+    "(as POST /api/v1/validate does).",
+)
+@store_option
 @click.pass_context
-def validate(ctx: click.Context, files: tuple[Path, ...], fmt: str, strict: bool) -> None:
+def validate(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    fmt: str,
+    strict: bool,
+    against_store: bool,
+    store: Path | None,
+) -> None:
     """Validate notes (.md) or RDF files against the parser's rules and the SHACL shapes.
 
-    Exit 0 when clean (info only), 1 on errors or warnings, 2 when a file is unusable.
+    Exit 0 when clean (info only), 1 on errors or warnings, 2 when a file is unusable, 3 when
+    --against-store cannot open the store.
     """
     from intimacy_graph.entries import validate_file
 
     settings = _settings(ctx)
+    iris = Iris(settings.base_iri)
     report = Report()
     unusable = False
-    for path in files:
-        outcome = validate_file(
-            path, iris=Iris(settings.base_iri), max_bytes=settings.max_note_bytes
-        )
-        report.extend(outcome.results)
-        unusable = unusable or outcome.unusable
+    opened = _open_store(_store_dir(ctx, store)) if against_store else None
+    try:
+        for path in files:
+            if opened is not None:
+                results, bad = _validate_in_context(opened, path, iris, settings.max_note_bytes)
+            else:
+                outcome = validate_file(path, iris=iris, max_bytes=settings.max_note_bytes)
+                results, bad = outcome.results, outcome.unusable
+            report.extend(results)
+            unusable = unusable or bad
+    finally:
+        if opened is not None:
+            opened.close()
     _print_report(report, fmt)
     if unusable:
         sys.exit(EXIT_UNUSABLE)
     if report.has(Severity.ERROR, Severity.WARNING):
         sys.exit(EXIT_FINDINGS)
+
+
+def _validate_in_context(
+    store: OxigraphStore, path: Path, iris: Iris, max_bytes: int
+) -> tuple[list[Diagnostic], bool]:
+    """One file validated like ``POST /api/v1/validate``: ``(results, unusable)``."""
+    import dataclasses
+
+    from intimacy_graph import editing
+    from intimacy_graph.entries import NOTE_SUFFIXES
+    from intimacy_graph.rdfio import MEDIA_TYPES, format_of
+
+    file = str(path)
+    try:
+        if path.stat().st_size > max_bytes:
+            return [
+                Diagnostic("file-too-large", Severity.ERROR,
+                           f"The file is larger than {max_bytes:,} bytes.", file=file)
+            ], True  # fmt: skip
+        data = path.read_bytes()
+    except OSError as exc:
+        message = f"The file cannot be read: {exc.strerror}."
+        return [Diagnostic("unreadable-file", Severity.ERROR, message, file=file)], True
+    if path.suffix.lower() in NOTE_SUFFIXES:
+        media = "text/markdown"
+    else:
+        try:
+            media = MEDIA_TYPES[format_of(path.name)]
+        except (UnusableInputError, KeyError):
+            media = "text/markdown"
+    try:
+        check = editing.validate_entry(store, data, media, iris, max_bytes=max_bytes, file=file)
+    except UnusableInputError as exc:  # a dataset syntax (N-Quads, TriG): not one entry
+        return [Diagnostic(exc.code, Severity.ERROR, exc.message, file=file)], True
+    results = [d if d.file else dataclasses.replace(d, file=file) for d in check.report.results]
+    return results, check.unusable
 
 
 QUERY_FORMATS = ["json", "xml", "csv", "tsv", "turtle", "ntriples", "rdfxml", "nquads", "trig"]
