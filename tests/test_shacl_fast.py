@@ -166,7 +166,9 @@ def _mutate_object(o: Node, how: int, pick: int) -> Node:
     if how == 1 and isinstance(o, Literal):  # another language, or none
         return Literal(str(o), lang=["fr", "en-GB", "EN", None][pick % 4])
     if how == 2:  # another kind of node
-        return [Literal(str(o)), BNode(), URIRef(str(o) + "x")][pick % 3]
+        # an IRI only where one can be: input with invalid IRIs is refused before validation
+        iri = URIRef(str(o) + "x") if isinstance(o, URIRef) else URIRef("urn:x-mutated:value")
+        return [Literal(str(o)), BNode(), iri][pick % 3]
     if how == 3 and isinstance(o, Literal):  # shorter or stranger text
         return Literal(
             ["", "0", "-1", "true", "ABC"][pick % 5], datatype=o.datatype, lang=o.language

@@ -8,6 +8,7 @@ its schema, :func:`ok` its example. JSON-LD keys (``@id``, ``@type``, ``@context
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from fastapi import FastAPI
@@ -448,12 +449,20 @@ RDF_EXAMPLES = {
 }
 
 
+def rdf_content() -> dict[str, Any]:
+    """Each RDF media type with its schema and example: text, except JSON-LD, a JSON document
+    (an object or an array) that schema validators parse."""
+    content = {mt: text(example) for mt, example in RDF_EXAMPLES.items()}
+    content[LD] = {"schema": {"type": ["object", "array"]}, "example": json.loads(RDF_EXAMPLES[LD])}
+    return content
+
+
 def downloads() -> dict[int | str, Any]:
     """The dumps' 200: one RDF media type per file extension."""
     return {
         200: {
             "description": "The dump, as an attachment",
-            "content": {mt: text(example) for mt, example in RDF_EXAMPLES.items()},
+            "content": rdf_content(),
         }
     }
 
@@ -485,7 +494,7 @@ def document_protocols(schema: dict[str, Any]) -> dict[str, Any]:
         "description": "Refused, in the one error shape",
         "content": {"application/json": {"schema": ERROR_REF}},
     }
-    rdf = {mt: text(example) for mt, example in RDF_EXAMPLES.items()}
+    rdf = rdf_content()
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
