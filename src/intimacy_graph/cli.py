@@ -57,6 +57,17 @@ def _open_store(path: Path) -> OxigraphStore:
         ) from exc
 
 
+def _exit_on_findings(result: Any, strict: bool) -> None:
+    """Exit 1 when a build or import rejected notes, has errors, QC errors, or (``--strict``)
+    warnings or any QC finding."""
+    if result.rejected or not result.report.conforms:
+        sys.exit(EXIT_FINDINGS)
+    if any(f.severity is Severity.ERROR for f in result.qc):
+        sys.exit(EXIT_FINDINGS)
+    if strict and (result.report.has(Severity.WARNING) or result.qc):
+        sys.exit(EXIT_FINDINGS)
+
+
 def _fail(message: str, code: int) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
@@ -159,12 +170,7 @@ def build(
         )
         for finding in result.qc:
             click.echo(f"qc: {finding.severity}: {finding.message} ({finding.check})", err=True)
-    if result.rejected or not result.report.conforms:
-        sys.exit(EXIT_FINDINGS)
-    if any(f.severity is Severity.ERROR for f in result.qc):
-        sys.exit(EXIT_FINDINGS)
-    if strict and (result.report.has(Severity.WARNING) or result.qc):
-        sys.exit(EXIT_FINDINGS)
+    _exit_on_findings(result, strict)
 
 
 @main.command(name="import")
@@ -225,12 +231,7 @@ def import_command(
         )
         for finding in result.qc:
             click.echo(f"qc: {finding.severity}: {finding.message} ({finding.check})", err=True)
-    if result.rejected or not result.report.conforms:
-        sys.exit(EXIT_FINDINGS)
-    if any(f.severity is Severity.ERROR for f in result.qc):
-        sys.exit(EXIT_FINDINGS)
-    if strict and (result.report.has(Severity.WARNING) or result.qc):
-        sys.exit(EXIT_FINDINGS)
+    _exit_on_findings(result, strict)
 
 
 @main.command()

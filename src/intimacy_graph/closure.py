@@ -50,6 +50,25 @@ class Schema:
     subclass: dict[Node, set[Node]]
     asserted: frozenset[Triple]  # the ontology graph's own triples (never concluded again)
 
+    def object_predicates(self) -> tuple[frozenset[Node], frozenset[Node]]:
+        """``(flipping, ranged)``: predicates whose triples may lead to any conclusion about
+        their object (through ``rdfs:subPropertyOf`` steps), and those that lead only to a
+        type of it from a range (one such triple is enough for it)."""
+        predicates = set(self.sub) | set(self.flip) | set(self.range)
+        flipping, ranged = set(), set()
+        for p in predicates:
+            seen, todo = {p}, [p]
+            while todo:
+                for q in self.sub.get(todo.pop(), ()):
+                    if q not in seen:
+                        seen.add(q)
+                        todo.append(q)
+            if any(q in self.flip for q in seen):
+                flipping.add(p)
+            elif any(q in self.range for q in seen):
+                ranged.add(p)
+        return frozenset(flipping), frozenset(ranged)
+
     @classmethod
     def of(cls, ontology: Graph) -> Schema:
         sub: dict[Node, set[Node]] = defaultdict(set)

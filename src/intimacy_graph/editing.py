@@ -18,9 +18,9 @@ read after the write — not with the whole graph — so it costs the same at 1k
 * the inferred triples about every node the change touches.  Every rule in ``queries/rules/``
   reads ONE data triple (plus the ontology) and concludes a triple about that triple's subject or
   object, so the inferred triples whose subject is outside the touched nodes cannot change.  The
-  plan recomputes those about the touched nodes from the triples around them, in a scratch
-  in-memory store with the same rules (``tests/test_editing.py`` checks the result against a
-  full rebuild after every write);
+  plan recomputes those about the touched nodes from the triples around them with
+  :mod:`intimacy_graph.closure` (``tests/test_editing.py`` checks the result against a full
+  rebuild by the SPARQL rules after every write);
 * a PROV activity in ``graph:changes`` with who, when, what and the note's Markdown as an entity,
   so every version of a note can be listed, read and restored.
 
@@ -32,7 +32,6 @@ as that server makes one request (not at all on Virtuoso, docs/deploy.md).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -559,16 +558,6 @@ class RegistryContext:
             self.iris.work(s) for s in compiled.works
         }
 
-    def records_after(
-        self,
-        compiled: CompiledNote,
-        others: Iterable[CompiledNote] = (),
-        replaced: Iterable[URIRef] = (),
-    ) -> Graph:
-        """Registry records of every concept and work ``compiled`` names, after writing it
-        (and ``others`` with it) in place of the notes in graphs ``replaced``."""
-        return self.records_for(self.resources_of(compiled), [compiled, *others], replaced)
-
     def records_for(
         self, resources: set[URIRef], new: list[CompiledNote], replaced: Iterable[URIRef] = ()
     ) -> Graph:
@@ -946,55 +935,17 @@ def apply_deprecation(store: Any, plan: Deprecation, iris: Iris) -> None:
 # --- inference delta ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RuleShape:
-    """Which predicates let a rule conclude something about a triple's *object*."""
-
-    inverse: frozenset[URIRef]  # every conclusion about the object may follow
-    range_only: frozenset[URIRef]  # only ``?o a ?class``: one premise is enough
-    types_flip: bool  # rdf:type triples concern their class too (never in our ontology)
-
-
-def rule_shape(ontology: Graph) -> RuleShape:
-    """Read the ontology the way ``queries/rules/`` do (sub-properties taken transitively)."""
-    supers: dict[URIRef, set[URIRef]] = {}
-    for p, q in ontology.subject_objects(RDFS.subPropertyOf):
-        if isinstance(p, URIRef) and isinstance(q, URIRef):
-            supers.setdefault(p, set()).add(q)
-
-    def closure(p: URIRef) -> set[URIRef]:
-        seen = {p}
-        todo = [p]
-        while todo:
-            for q in supers.get(todo.pop(), ()):
-                if q not in seen:
-                    seen.add(q)
-                    todo.append(q)
-        return seen
-
-    flipping: set[URIRef] = {SKOS.related, SKOS.broader, SKOS.narrower}
-    for p, r in ontology.subject_objects(OWL.inverseOf):
-        flipping |= {x for x in (p, r) if isinstance(x, URIRef)}
-    flipping |= {
-        p for p in ontology.subjects(RDF.type, OWL.SymmetricProperty) if isinstance(p, URIRef)
-    }
-    ranged = {p for p in ontology.subjects(RDFS.range, None) if isinstance(p, URIRef)}
-    predicates = {p for p in ontology.subjects() if isinstance(p, URIRef)} | flipping | ranged
-    inverse = {p for p in predicates if closure(p) & flipping}
-    range_only = {p for p in predicates if closure(p) & ranged} - inverse
-    types_flip = RDF.type in inverse | range_only
-    return RuleShape(frozenset(inverse), frozenset(range_only), types_flip)
-
-
-def _touched(changes: Iterable[Graph], shape: RuleShape) -> set[URIRef]:
+def _touched(
+    changes: Iterable[Graph], flipping: frozenset[Node], ranged: frozenset[Node]
+) -> set[URIRef]:
+    """The nodes whose inferred triples a change can alter: every subject, and the object of
+    a triple whose predicate lets a rule conclude something about it."""
     nodes: set[URIRef] = set()
     for graph in changes:
         for s, p, o in graph:
             if isinstance(s, URIRef):
                 nodes.add(s)
-            if isinstance(o, URIRef) and (
-                p in shape.inverse or p in shape.range_only or (p == RDF.type and shape.types_flip)
-            ):
+            if isinstance(o, URIRef) and (p in flipping or p in ranged):
                 nodes.add(o)
     return nodes
 
@@ -1009,7 +960,8 @@ def infer_delta(
     triples of its old content that its new content lacks and gains the rest (for a graph
     replaced as a whole, pass its whole old and new content; for a partial change, the parts).
     Exact for rules that read one data triple each (module docstring)."""
-    shape = rule_shape(ontology)
+    schema = closure.Schema.of(ontology)
+    flipping, ranged = schema.object_predicates()
     gone: set[tuple[Node, Node, Node, URIRef]] = set()
     came: list[Graph] = []
     for g, (old, new) in changed.items():
@@ -1019,7 +971,7 @@ def infer_delta(
     gone_triples = Graph()
     for s, p, o, _g in gone:
         gone_triples.add((s, p, o))
-    nodes = _touched([gone_triples, *came], shape)
+    nodes = _touched([gone_triples, *came], flipping, ranged)
     inferred_g = iris.inferred_graph
     skip = {str(inferred_g), str(iris.ontology_graph)}
     quads: set[tuple[Node, Node, Node, URIRef]] = set()
@@ -1037,11 +989,11 @@ def infer_delta(
                 current.add((x, row["p"], row["o"]))
             elif graph_iri not in skip:
                 quads.add((x, row["p"], row["o"], URIRef(graph_iri)))
-        for p in shape.inverse:
+        for p in flipping:
             for row in store.select(in_q, {"x": x, "p": p}):
                 if str(row["g"]) not in skip:
                     quads.add((row["s"], p, x, URIRef(str(row["g"]))))
-        for p in shape.range_only:
+        for p in ranged:
             # One surviving premise is enough for ``x a class``: fetch one more than can go.
             limit = removed_in.get((x, p), 0) + 1
             text = one_q.replace("LIMIT 1", f"LIMIT {int(limit)}")
@@ -1053,7 +1005,7 @@ def infer_delta(
         for s, p, o in new - old:
             if s in nodes or o in nodes:
                 quads.add((s, p, o, g))
-    inferred, _ = closure.infer({(s, p, o) for s, p, o, _g in quads}, closure.Schema.of(ontology))
+    inferred, _ = closure.infer({(s, p, o) for s, p, o, _g in quads}, schema)
     fresh = Graph()
     for triple in inferred:
         if triple[0] in nodes:
@@ -1078,7 +1030,3 @@ def apply_plan(store: Any, plan: WritePlan, iris: Iris) -> None:
             iris.changes_graph: plan.activity,
         },
     )
-
-
-def content_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
