@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,3 +76,22 @@ def server(
             yield handle
     finally:
         stop_virtuoso(folder)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The Chromium executable: skipped when missing, but a failure when ``CI=true``."""
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    reason = ""
+    if not Path(path).exists():
+        reason = f"no Chromium at {path} (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            reason = "the playwright package is not installed"
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path

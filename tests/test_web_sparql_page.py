@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -124,25 +123,6 @@ def test_vendored_files_match_their_version_file() -> None:
 def page_server(server: Server) -> str:
     """The real ``intimacy-graph serve`` (on each backend): the page and its endpoint."""
     return server.url
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    """The Chromium executable: skipped when missing, but a failure when ``CI=true``."""
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    reason = ""
-    if not Path(path).exists():
-        reason = f"no Chromium at {path} (apt-get install chromium)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            reason = "the playwright package is not installed"
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path
 
 
 def run_example(page: Page, example: Example) -> None:

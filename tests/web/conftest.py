@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,25 +33,6 @@ def writable_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server of its own for tests that write (with an editor key)."""
     with run_server(tmp_path_factory.mktemp("web-writes") / "store") as server:
         yield server
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """The Chromium executable: skipped when missing, but a failure when ``CI=true``."""
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    reason = ""
-    if not Path(path).exists():
-        reason = f"no Chromium at {path} (apt-get install chromium)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            reason = "the playwright package is not installed"
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path
 
 
 @dataclass
