@@ -117,6 +117,15 @@ def test_select_binds_several_values_and_subselects(hostile_store: Store) -> Non
     assert hostile_store.select(query, {"s": EX.s1, "o": HOSTILE[2]}) == []
 
 
+def test_select_text_gives_the_lexical_forms_of_select(hostile_store: Store) -> None:
+    query = PREFIXES + "SELECT ?s ?o ?missing WHERE { ?s ex:p ?o OPTIONAL { ?s ex:q ?missing } }"
+    for value in HOSTILE:
+        rows = hostile_store.select(query, {"o": value})
+        texts = hostile_store.select_text(query, {"o": value})
+        assert texts == [{k: str(v) for k, v in row.items()} for row in rows]
+        assert texts and all(isinstance(v, str) for row in texts for v in row.values())
+
+
 def test_a_bound_variable_must_be_projected(hostile_store: Store) -> None:
     with pytest.raises(QueryEvaluationError):
         hostile_store.select(PREFIXES + "SELECT ?s WHERE { ?s ex:p ?o }", {"o": HOSTILE[0]})

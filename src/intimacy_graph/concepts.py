@@ -7,6 +7,7 @@ JSON-LD under ``/context.jsonld`` (see :mod:`intimacy_graph.jsonld`).
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from typing import Any
 
 from rdflib import URIRef
@@ -14,7 +15,10 @@ from rdflib.term import Node
 
 from intimacy_graph import queries
 from intimacy_graph.namespaces import IG, SKOS, Iris
-from intimacy_graph.store.base import Row, Store
+from intimacy_graph.store.base import Store
+
+#: A result row: rdflib terms (``Store.select``) or their lexical forms (``Store.select_text``).
+Row = Mapping[str, Node | str]
 
 KIND_KEYS = {
     str(IG.CharacteristicStatement): "characteristics",
@@ -89,7 +93,7 @@ def ref(iri: Node | str, label: Node | str | None) -> dict[str, Any]:
 def concept_card(store: Store, iris: Iris, slug: str) -> dict[str, Any] | None:
     """Everything about one concept, grouped by role, with the inverse view."""
     concept = iris.concept(slug)
-    rows = store.select(queries.load("get_concept"), {"concept": concept})
+    rows = store.select_text(queries.load("get_concept"), {"concept": concept})
     if not rows:
         return None
     first = rows[0]
@@ -112,9 +116,9 @@ def concept_card(store: Store, iris: Iris, slug: str) -> dict[str, Any] | None:
         "relations": {key: [] for key in KIND_KEYS.values()},
         "inverse": {key: [] for key in INVERSE_KEYS.values()},
     }
-    for row in store.select(queries.load("list_statements_by_subject"), {"subject": concept}):
+    for row in store.select_text(queries.load("list_statements_by_subject"), {"subject": concept}):
         card["relations"][KIND_KEYS[str(row["kind"])]].append(statement_json(row))
-    for row in store.select(queries.load("list_statements_by_object"), {"target": concept}):
+    for row in store.select_text(queries.load("list_statements_by_object"), {"target": concept}):
         key = INVERSE_KEYS.get((str(row["role"]), str(row["kind"])))
         if key is None:
             continue
@@ -130,17 +134,43 @@ def concept_card(store: Store, iris: Iris, slug: str) -> dict[str, Any] | None:
             }
         )
     links: dict[str, list[dict[str, Any]]] = {key: [] for key in LINK_KEYS.values()}
-    for row in store.select(queries.load("list_concept_links"), {"concept": concept}):
-        key = LINK_KEYS.get(str(row["relation"]))
+    for link in concept_links(store, iris, concept):
+        key = LINK_KEYS.get(link["relation"])
         if key is not None:
             links[key].append(
-                {
-                    **ref(row["other"], row.get("otherLabel")),
-                    "asserted": _str(row, "asserted") == "true",
-                }
+                {**ref(link["other"], link["otherLabel"]), "asserted": link["asserted"]}
             )
     card.update(links)
     return card
+
+
+def concept_links(store: Store, iris: Iris, concept: Node) -> list[dict[str, Any]]:
+    """``concept``'s concept-to-concept links (``list_concept_links``), one per relation and
+    other concept, ordered by relation and label: ``relation``, ``other``, ``otherLabel`` and
+    ``asserted`` (stated by a note or curated, not only inferred)."""
+    inferred = str(iris.graph("inferred"))
+    links: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in store.select_text(queries.load("list_concept_links"), {"concept": concept}):
+        key = (str(row["relation"]), str(row["other"]))
+        link = links.get(key)
+        if link is None:
+            label = row.get("otherLabel")
+            link = links[key] = {
+                "relation": key[0],
+                "other": key[1],
+                "otherLabel": None if label is None else str(label),
+                "asserted": False,
+            }
+        if str(row["g"]) != inferred:
+            link["asserted"] = True
+    return sorted(
+        links.values(),
+        key=lambda link: (
+            link["relation"],
+            link["otherLabel"] is not None,
+            link["otherLabel"] or "",
+        ),
+    )
 
 
 def _role_name(iri: str) -> str:
@@ -194,22 +224,22 @@ def related(
     for hop in range(1, depth + 1):
         nxt: list[URIRef] = []
         for node in frontier:
-            for row in store.select(queries.load("list_concept_links"), {"concept": node}):
-                rel = str(row["relation"])
+            for link in concept_links(store, iris, node):
+                rel = link["relation"]
                 if wanted is not None and rel not in wanted:
                     continue
-                other = str(row["other"])
+                other = link["other"]
                 if other in seen:
                     continue
                 seen.add(other)
                 nxt.append(URIRef(other))
                 out.append(
                     {
-                        **ref(other, row.get("otherLabel")),
+                        **ref(other, link["otherLabel"]),
                         "relation": curie(rel),
                         "from": str(node),
                         "depth": hop,
-                        "asserted": _str(row, "asserted") == "true",
+                        "asserted": link["asserted"],
                     }
                 )
         frontier = nxt
@@ -221,8 +251,11 @@ def hierarchy(store: Store, iris: Iris, slug: str, name: str) -> list[dict[str, 
     concept = iris.concept(slug)
     if name in ("broader", "narrower"):
         prop = str(SKOS.broader if name == "broader" else SKOS.narrower)
-        rows = store.select(queries.load("list_concept_links"), {"concept": concept})
-        return [ref(r["other"], r.get("otherLabel")) for r in rows if str(r["relation"]) == prop]
+        return [
+            ref(link["other"], link["otherLabel"])
+            for link in concept_links(store, iris, concept)
+            if link["relation"] == prop
+        ]
     query = "list_ancestors" if name == "ancestors" else "list_descendants"
     rows = store.select(queries.load(query), {"concept": concept})
     unique = {str(r["other"]): r.get("otherLabel") for r in rows}

@@ -12,7 +12,13 @@ from rdflib.term import Node
 
 from intimacy_graph.errors import QueryEvaluationError, QuerySyntaxError, StoreError
 from intimacy_graph.store.base import Row
-from intimacy_graph.store.terms import ntriples, solution_rows, to_oxigraph, to_rdflib
+from intimacy_graph.store.terms import (
+    ntriples,
+    solution_rows,
+    solution_texts,
+    to_oxigraph,
+    to_rdflib,
+)
 
 _RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -94,6 +100,14 @@ class OxigraphStore:
         if not isinstance(solutions, ox.QuerySolutions):
             raise QuerySyntaxError("expected a SELECT query")
         return solution_rows(solutions)
+
+    def select_text(
+        self, query: str, bindings: Mapping[str, Node] | None = None
+    ) -> list[dict[str, str]]:
+        solutions = self._query(query, bindings)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise QuerySyntaxError("expected a SELECT query")
+        return solution_texts(solutions)
 
     def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
         result = self._query(query, bindings)

@@ -47,7 +47,7 @@ from intimacy_graph.errors import (
 from intimacy_graph.sparql_guard import _TOKEN, QUERY_FORMS, UPDATE_FORMS
 from intimacy_graph.store.base import Row
 from intimacy_graph.store.oxigraph import _GRAPH_FORMATS, _RESULT_FORMATS, _split_prologue
-from intimacy_graph.store.terms import solution_rows, to_rdflib
+from intimacy_graph.store.terms import solution_rows, solution_texts, to_rdflib
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 #: What we ask for: SPARQL JSON results for SELECT/ASK, N-Triples for graphs.
@@ -483,6 +483,14 @@ class RemoteStore:
         return form
 
     def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[Row]:
+        return solution_rows(self._solutions(query, bindings))
+
+    def select_text(
+        self, query: str, bindings: Mapping[str, Node] | None = None
+    ) -> list[dict[str, str]]:
+        return solution_texts(self._solutions(query, bindings))
+
+    def _solutions(self, query: str, bindings: Mapping[str, Node] | None) -> ox.QuerySolutions:
         form = self._checked_form(query, ("SELECT",), "a SELECT")
         projection = projected(query)
         for name in bindings or ():
@@ -494,7 +502,7 @@ class RemoteStore:
         solutions = self._results(bind_values(query, bindings), form)
         if not isinstance(solutions, ox.QuerySolutions):
             raise QuerySyntaxError("expected a SELECT query")
-        return solution_rows(solutions)
+        return solutions
 
     def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
         form = self._checked_form(query, ("ASK",), "an ASK")

@@ -63,6 +63,16 @@ def ntriples(graph: Graph) -> str:
     return "\n".join(lines)
 
 
+def solution_texts(solutions: ox.QuerySolutions) -> list[dict[str, str]]:
+    """SELECT solutions as rows of lexical forms (IRIs, literal values, blank node ids); unbound
+    variables are left out. Cheaper than rdflib terms for code that only displays values."""
+    names = [v.value for v in solutions.variables]
+    return [
+        {name: term.value for name, term in zip(names, solution, strict=True) if term is not None}
+        for solution in solutions
+    ]
+
+
 def solution_rows(solutions: ox.QuerySolutions) -> list[dict[str, Node]]:
     """SELECT solutions as rows of rdflib terms; unbound variables are left out of a row."""
     names = [v.value for v in solutions.variables]
