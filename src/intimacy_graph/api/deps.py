@@ -10,7 +10,8 @@ from intimacy_graph.keys import ApiKey, Role
 from intimacy_graph.service import Service
 
 
-def get_service(request: Request) -> Service:
+async def get_service(request: Request) -> Service:
+    # async: FastAPI runs a plain ``def`` dependency in its thread pool, one hop per request
     service: Service = request.app.state.service
     return service
 
@@ -18,7 +19,8 @@ def get_service(request: Request) -> Service:
 def require_editor(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> ApiKey:
-    return get_service(request).keys.require(authorization, Role.EDITOR)
+    service: Service = request.app.state.service
+    return service.keys.require(authorization, Role.EDITOR)
 
 
 ServiceDep = Annotated[Service, Depends(get_service)]
