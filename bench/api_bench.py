@@ -3,12 +3,20 @@
 For each dataset size: start ``intimacy-graph serve`` over the generated store, wait until it
 has settled (the concept index is built), then ``--repeats`` times run each endpoint for
 ``--duration`` seconds at ``--concurrency`` (endpoints in a rotating order): ``health``,
-``card`` (``/api/v1/concepts/{slug}``, 256 slugs), ``search`` (``/api/v1/search?q=``, 256
+``card`` (``/api/v1/concepts/{slug}``, 256 slugs, so after the first pass from the card cache),
+``search`` (``/api/v1/search?q=``, 256
 phrases), ``suggest`` (``/api/v1/suggest?q=``, 256 prefixes) and ``sparql_ask`` (``ASK {}`` on
 ``/sparql``: the per-request cost of the SPARQL route, issue #3). Then, one request at a time,
 the same phrases through the search index and through a SPARQL ``CONTAINS`` scan over the
 labels (``bench/queries/search_contains.rq``). Medians over the repeats, the ratios and the
-verdict go to ``bench/results/<date>-api-<size>.json``.
+verdict go to ``bench/results/<date>-api-<size>.json``. Then a second server with the card
+cache switched off (``INTIMACY_GRAPH_CARD_CACHE_SIZE=0``) runs ``health`` and ``card`` the same
+way: every card computed from the store, as for a concept nobody asked for since the last write.
+
+With ``wrk`` installed (Debian package ``wrk``) the GET endpoints are driven by it (C, one
+thread per core, a Lua script cycling through the URLs); ``--client python`` uses the httpx
+generator instead, which spends more CPU per request than the cheap routes and so compresses
+every ratio towards 1.
 
 ``--src DIR`` serves the package found in ``DIR`` (``PYTHONPATH``), to measure another version
 of the code in the same way (``--label`` names the result file). Datasets come from
@@ -22,8 +30,11 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import signal
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -35,6 +46,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
+import pyoxigraph as ox
 
 from bench import generate, loadgen, peers, querymix
 from bench.run import machine, median
@@ -42,6 +54,25 @@ from bench.run import machine, median
 RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = Path(__file__).resolve().parent.parent
 ENDPOINTS = ("health", "card", "search", "suggest", "sparql_ask")
+UNCACHED = ("health", "card")
+WRK = shutil.which("wrk")
+WRK_SCRIPT = """
+local paths = {%s}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i %% #paths) + 1], {["Accept"] = "application/json"})
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "WRK-JSON {\\"requests\\":%%d,\\"duration_us\\":%%d,\\"bytes\\":%%d,\\"status\\":%%d,"
+    .. "\\"connect\\":%%d,\\"read\\":%%d,\\"write\\":%%d,\\"timeout\\":%%d,"
+    .. "\\"p50_us\\":%%d,\\"p90_us\\":%%d,\\"p99_us\\":%%d}\\n",
+    summary.requests, summary.duration, summary.bytes, e.status, e.connect, e.read, e.write,
+    e.timeout, latency:percentile(50), latency:percentile(90), latency:percentile(99)))
+end
+"""
 
 
 async def run_get(
@@ -98,6 +129,43 @@ async def run_get(
     return result
 
 
+def run_get_wrk(
+    urls: Sequence[str], *, concurrency: int, duration_s: float, timeout_s: float = 120.0
+) -> dict[str, Any]:
+    """The same GETs as :func:`run_get`, driven by ``wrk`` (bounded by ``duration_s``); the
+    summary in :meth:`bench.loadgen.LoadResult.summary`'s shape, wrk's percentiles."""
+    assert WRK is not None
+    loadgen.check_loopback(urls[0])
+    base = urls[0].split("/", 3)
+    origin, paths = "/".join(base[:3]), ["/" + u.split("/", 3)[3] for u in urls]
+    window = min(duration_s, loadgen.MAX_DURATION_S)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths))
+    threads = min(concurrency, os.cpu_count() or 1)
+    command = [WRK, "-t", str(threads), "-c", str(concurrency), "-d", f"{window:g}s"]
+    command += ["--timeout", f"{timeout_s:g}s", "-s", script.name, origin]
+    try:
+        out = subprocess.run(
+            command, capture_output=True, text=True, timeout=window + timeout_s, check=True
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    line = next(x for x in out.splitlines() if x.startswith("WRK-JSON "))
+    data = json.loads(line.removeprefix("WRK-JSON "))
+    errors = sum(data[k] for k in ("status", "connect", "read", "write", "timeout"))
+    result = loadgen.LoadResult(urls[0], concurrency)
+    result.requests = data["requests"] - data["status"]
+    result.errors = errors
+    result.elapsed_s = data["duration_us"] / 1e6
+    result.bytes_received = data["bytes"]
+    summary = result.summary()
+    for q in (50, 90, 99):
+        summary[f"p{q}_ms"] = round(data[f"p{q}_us"] / 1000, 3)
+    if errors:
+        summary["error_samples"] = [f"wrk: {data}"]
+    return summary
+
+
 def _unquote_literal(n3: str) -> str:
     return n3.split('"')[1] if '"' in n3 else n3
 
@@ -116,13 +184,33 @@ def workload(base: str, params: dict[str, Any]) -> dict[str, list[str]]:
     }
 
 
-def start_server(data: generate.BenchData, logs: Path, src: Path | None) -> peers.Peer:
-    """``intimacy-graph serve`` over ``data`` on a free loopback port, settled."""
+def server_store(data: generate.BenchData) -> Path:
+    """A copy of the generated store for this bench (hard links), so that other benches can
+    serve the original at the same time (RocksDB allows one opener per folder)."""
+    target = data.root / "store-api"
+    stamp = target / ".bench-copy"
+    if not stamp.exists():
+        shutil.rmtree(target, ignore_errors=True)
+        source = ox.Store.read_only(str(data.store))
+        try:
+            source.backup(str(target))
+        finally:
+            del source
+        stamp.write_text("copy of store/\n")
+    return target
+
+
+def start_server(
+    data: generate.BenchData, logs: Path, src: Path | None, extra_env: dict[str, str] | None = None
+) -> peers.Peer:
+    """``intimacy-graph serve`` over a copy of ``data``'s store on a free loopback port,
+    settled."""
     port = peers.free_port()
     command = [sys.executable, "-m", "intimacy_graph.cli", "serve", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--store", str(data.store)]
+    command += ["--port", str(port), "--store", str(server_store(data))]
     # the per-client rate limits (issue #3's safety) would throttle one load generator
     env = {f"INTIMACY_GRAPH_RATE_LIMIT_{c}_PER_S": "0" for c in ("EXPENSIVE", "CHEAP")}
+    env.update(extra_env or {})
     if src:
         env["PYTHONPATH"] = str(src)
     log = logs / "api-bench-ours.log"
@@ -167,6 +255,62 @@ def search_vs_contains(
     return out
 
 
+def measure(
+    peer: peers.Peer,
+    urls: dict[str, list[str]],
+    names: Sequence[str],
+    args: argparse.Namespace,
+    log: Any,
+) -> dict[str, Any]:
+    """``args.repeats`` rounds of every endpoint in ``names`` (rotating order); medians."""
+    runs: dict[str, list[dict[str, Any]]] = {e: [] for e in names}
+    for rep in range(args.repeats):
+        order = list(names[rep % len(names) :]) + list(names[: rep % len(names)])
+        for name in order:
+            cpu = peer.cpu_s()
+            if name == "sparql_ask":  # a POST: the SPARQL load generator
+                summary: dict[str, Any] = asyncio.run(
+                    loadgen.run_load(
+                        peer.url + "/sparql",
+                        ["ASK {}"],
+                        concurrency=args.concurrency,
+                        duration_s=args.duration,
+                        timeout_s=args.timeout,
+                    )
+                ).summary()
+            elif args.client == "wrk":
+                summary = run_get_wrk(
+                    urls[name],
+                    concurrency=args.concurrency,
+                    duration_s=args.duration,
+                    timeout_s=args.timeout,
+                )
+            else:
+                summary = asyncio.run(
+                    run_get(
+                        urls[name],
+                        concurrency=args.concurrency,
+                        duration_s=args.duration,
+                        timeout_s=args.timeout,
+                    )
+                ).summary()
+            done = max(int(summary["requests"]) + int(summary["errors"]), 1)
+            summary["server_cpu_ms_per_request"] = (peer.cpu_s() - cpu) / done * 1000
+            runs[name].append(summary)
+        log(f"  repeat {rep + 1}/{args.repeats} done")
+    return {
+        name: {
+            "throughput_rps": median([s["throughput_rps"] for s in summaries]),
+            "p50_ms": median([s["p50_ms"] for s in summaries]),
+            "p99_ms": median([s["p99_ms"] for s in summaries]),
+            "server_cpu_ms": median([s["server_cpu_ms_per_request"] for s in summaries]),
+            "errors": sum(s["errors"] for s in summaries),
+            "repeats": summaries,
+        }
+        for name, summaries in runs.items()
+    }
+
+
 def run_size(data: generate.BenchData, args: argparse.Namespace, log: Any) -> dict[str, Any]:
     params = data.params
     peer = start_server(data, data.root / "logs", args.src)
@@ -179,51 +323,24 @@ def run_size(data: generate.BenchData, args: argparse.Namespace, log: Any) -> di
             bad = [u for u in batch[:20] if httpx.get(u, timeout=args.timeout).status_code != 200]
             if bad:
                 raise SystemExit(f"{name}: not 200 for {bad[:3]}")
-        runs: dict[str, list[dict[str, Any]]] = {e: [] for e in ENDPOINTS}
-        for rep in range(args.repeats):
-            order = ENDPOINTS[rep % len(ENDPOINTS) :] + ENDPOINTS[: rep % len(ENDPOINTS)]
-            for name in order:
-                cpu = peer.cpu_s()
-                if name == "sparql_ask":
-                    outcome = asyncio.run(
-                        loadgen.run_load(
-                            base + "/sparql",
-                            ["ASK {}"],
-                            concurrency=args.concurrency,
-                            duration_s=args.duration,
-                            timeout_s=args.timeout,
-                        )
-                    )
-                else:
-                    outcome = asyncio.run(
-                        run_get(
-                            urls[name],
-                            concurrency=args.concurrency,
-                            duration_s=args.duration,
-                            timeout_s=args.timeout,
-                        )
-                    )
-                done = max(outcome.requests + outcome.errors, 1)
-                summary = outcome.summary()
-                summary["server_cpu_ms_per_request"] = (peer.cpu_s() - cpu) / done * 1000
-                runs[name].append(summary)
-            log(f"  repeat {rep + 1}/{args.repeats} done")
-        result["endpoints"] = {
-            name: {
-                "throughput_rps": median([s["throughput_rps"] for s in summaries]),
-                "p50_ms": median([s["p50_ms"] for s in summaries]),
-                "p99_ms": median([s["p99_ms"] for s in summaries]),
-                "server_cpu_ms": median([s["server_cpu_ms_per_request"] for s in summaries]),
-                "errors": sum(s["errors"] for s in summaries),
-                "repeats": summaries,
-            }
-            for name, summaries in runs.items()
-        }
+        # "card" measures cards served from the card cache: ask for each once first (the
+        # cards computed from the store are measured below, on a server without the cache)
+        for url in urls["card"]:
+            httpx.get(url, timeout=args.timeout).raise_for_status()
+        result["endpoints"] = measure(peer, urls, ENDPOINTS, args, log)
         n_scan = args.scan_requests or (40 if data.n_concepts < 50_000 else 12)
         result["search_vs_contains"] = search_vs_contains(
             base, params, args.index_requests, n_scan, args.timeout
         )
         result["server"]["peak_after_rss_mb"] = peer.memory().rss_mb
+    finally:
+        peer.stop()
+    log("  card cache off:")
+    peer = start_server(data, data.root / "logs", args.src, {"INTIMACY_GRAPH_CARD_CACHE_SIZE": "0"})
+    try:
+        result["endpoints_uncached"] = measure(
+            peer, workload(peer.url, params), UNCACHED, args, log
+        )
     finally:
         peer.stop()
     result["ratios"] = ratios(result)
@@ -232,11 +349,14 @@ def run_size(data: generate.BenchData, args: argparse.Namespace, log: Any) -> di
 
 
 def ratios(result: dict[str, Any]) -> dict[str, float]:
-    e = result["endpoints"]
+    e, u = result["endpoints"], result["endpoints_uncached"]
     h = e["health"]
     return {
         "card_throughput_vs_health": e["card"]["throughput_rps"] / h["throughput_rps"],
         "card_p99_vs_health": e["card"]["p99_ms"] / h["p99_ms"],
+        "uncached_card_throughput_vs_health": u["card"]["throughput_rps"]
+        / u["health"]["throughput_rps"],
+        "uncached_card_p99_vs_health": u["card"]["p99_ms"] / u["health"]["p99_ms"],
         "search_p99_vs_health": e["search"]["p99_ms"] / h["p99_ms"],
         "suggest_p99_vs_health": e["suggest"]["p99_ms"] / h["p99_ms"],
         "search_index_speedup_vs_contains": result["search_vs_contains"]["speedup_p50"],
@@ -248,6 +368,13 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     goals = [
         ("card throughput vs health", "card_throughput_vs_health", ">= 0.6x", lambda v: v >= 0.6),
         ("card p99 vs health", "card_p99_vs_health", "<= 3x", lambda v: v <= 3),
+        (
+            "uncached card throughput vs health",
+            "uncached_card_throughput_vs_health",
+            ">= 0.6x",
+            lambda v: v >= 0.6,
+        ),
+        ("uncached card p99 vs health", "uncached_card_p99_vs_health", "<= 3x", lambda v: v <= 3),
         ("search p99 vs health", "search_p99_vs_health", "<= 2x", lambda v: v <= 2),
         ("suggest p99 vs health", "suggest_p99_vs_health", "<= 2x", lambda v: v <= 2),
         (
@@ -264,10 +391,12 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def table(result: dict[str, Any]) -> str:
-    lines = [f"{'endpoint':12} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'CPU ms/req':>11} err"]
-    for name, s in result["endpoints"].items():
+    lines = [f"{'endpoint':20} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'CPU ms/req':>11} err"]
+    rows = [*result["endpoints"].items()]
+    rows += [(f"{k} (no cache)", v) for k, v in result["endpoints_uncached"].items()]
+    for name, s in rows:
         lines.append(
-            f"{name:12} {s['throughput_rps']:9.1f} {s['p50_ms']:9.2f} {s['p99_ms']:9.2f} "
+            f"{name:20} {s['throughput_rps']:9.1f} {s['p50_ms']:9.2f} {s['p99_ms']:9.2f} "
             f"{s['server_cpu_ms']:11.3f} {s['errors']}"
         )
     c = result["search_vs_contains"]
@@ -292,6 +421,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index-requests", type=int, default=256)
     parser.add_argument("--scan-requests", type=int, default=0, help="default 40 (12 at 100k)")
     parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument(
+        "--client",
+        choices=("wrk", "python"),
+        default="wrk" if WRK else "python",
+        help="load generator for the GET routes (default: wrk when installed)",
+    )
     parser.add_argument("--src", type=Path, default=None, help="serve the package in DIR")
     parser.add_argument("--label", default="", help="suffix of the result file name")
     parser.add_argument("--regenerate", action="store_true")

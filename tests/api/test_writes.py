@@ -305,6 +305,40 @@ def test_put_a_note_then_see_it_everywhere(client: httpx.Client, srv: Server) ->
     assert again.headers["etag"] == etag
 
 
+def test_cards_follow_every_write(client: httpx.Client, srv: Server) -> None:
+    """Cards are served from a per-snapshot cache on the embedded store: a write must show at
+    once in the card it changed and in the inverse view of the concepts it links to."""
+    note = GOOD.replace("Secure Base", "Safe Haven").replace("secure base", "safe haven")
+
+    def inverse_of_trust() -> list[str]:
+        card = client.get("/api/v1/concepts/trust")
+        assert card.status_code == 200, card.text
+        return [c["slug"] for c in card.json()["inverse"]["characteristicOf"]]
+
+    assert "safe-haven" not in inverse_of_trust()
+    assert inverse_of_trust() == inverse_of_trust()  # the second one from the cache
+    r = client.put("/api/v1/notes/safe-haven", content=note, headers={**MD, **srv.editor()})
+    assert r.status_code == 201, r.text
+    assert "safe-haven" in inverse_of_trust()
+    first = client.get("/api/v1/concepts/safe-haven")
+    assert first.json()["definition"].startswith("A safe haven is a trusted person")
+    edited = note.replace("A safe haven is a trusted person", "A safe haven is a refuge")
+    r = client.put("/api/v1/notes/safe-haven", content=edited, headers={**MD, **srv.editor()})
+    assert r.status_code == 200, r.text
+    second = client.get("/api/v1/concepts/safe-haven")
+    assert second.json()["definition"].startswith("A safe haven is a refuge")
+    assert second.headers["etag"] != first.headers["etag"]
+    # a conditional request with the old tag gets the new card, with the current tag a 304
+    again = client.get(
+        "/api/v1/concepts/safe-haven", headers={"If-None-Match": first.headers["etag"]}
+    )
+    assert again.status_code == 200
+    same = client.get(
+        "/api/v1/concepts/safe-haven", headers={"If-None-Match": second.headers["etag"]}
+    )
+    assert same.status_code == 304
+
+
 def test_if_match_refuses_stale_writes_and_versions_restore(
     client: httpx.Client, srv: Server
 ) -> None:

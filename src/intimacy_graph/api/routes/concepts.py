@@ -16,6 +16,7 @@ from intimacy_graph import concepts, queries
 from intimacy_graph.api import models as m
 from intimacy_graph.api.deps import ServiceDep
 from intimacy_graph.api.models import EXAMPLES, LDJSONResponse, ok
+from intimacy_graph.cache import GenerationCache
 from intimacy_graph.errors import NotFoundError, NotReadyError, UnusableInputError
 from intimacy_graph.jsonld import VERSION, context
 from intimacy_graph.namespaces import PREFIXES
@@ -41,6 +42,10 @@ Role = Annotated[
 Depth = Annotated[int, Query(ge=1, le=3, description="Hops (1–3)")]
 
 
+def _generation(service: Service) -> int:
+    return service.snapshot.generation if service.snapshot else 0
+
+
 def _json(
     request: Request,
     service: Service,
@@ -48,9 +53,13 @@ def _json(
     *,
     status: int = 200,
     headers: dict[str, str] | None = None,
+    generation: int | None = None,
 ) -> Response:
-    """A cacheable JSON-LD response: ETag from the snapshot generation and the URL."""
-    generation = service.snapshot.generation if service.snapshot else 0
+    """A cacheable JSON-LD response: ETag from the snapshot generation and the URL.
+
+    ``body`` is the JSON value, or its encoding as bytes (a cached card); ``generation`` is the
+    snapshot it was read from (default: the current one)."""
+    generation = _generation(service) if generation is None else generation
     tag = hashlib.sha256(f"{generation}:{request.url}".encode()).hexdigest()[:20]
     etag = f'W/"{tag}"'
     common = {
@@ -61,7 +70,19 @@ def _json(
     }
     if status == 200 and etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=common)
-    return JSONResponse(body, status_code=status, headers=common, media_type="application/ld+json")
+    if isinstance(body, bytes):
+        return Response(body, status_code=status, headers=common, media_type=m.LD)
+    return JSONResponse(body, status_code=status, headers=common, media_type=m.LD)
+
+
+def _card_cache(request: Request, service: Service) -> GenerationCache[str, bytes]:
+    """The app's cache of encoded concept cards (``Settings.card_cache_size`` of them)."""
+    cache: GenerationCache[str, bytes] | None = getattr(request.app.state, "card_cache", None)
+    if cache is None:
+        # Over a remote store other replicas write too, unseen here: read cards live.
+        cache = GenerationCache(0 if service.remote else service.settings.card_cache_size)
+        request.app.state.card_cache = cache
+    return cache
 
 
 def _index(service: Service) -> ConceptIndex:
@@ -175,10 +196,19 @@ async def list_concepts(
 )
 async def get_concept(request: Request, service: ServiceDep, slug: Slug) -> Response:
     slug = _check_slug(service, slug)
-    card = await run_in_threadpool(concepts.concept_card, _reader(service), service.iris, slug)
-    if card is None:
-        _not_found(service, slug)
-    return _json(request, service, card)
+    # The generation first, then the reader (see intimacy_graph.cache): a card is computed
+    # once per snapshot and served from memory until the next write.
+    generation = _generation(service)
+    cache = _card_cache(request, service)
+    body = cache.get(generation, slug)
+    if body is None:
+        reader = _reader(service)
+        card = await run_in_threadpool(concepts.concept_card, reader, service.iris, slug)
+        if card is None:
+            _not_found(service, slug)
+        body = bytes(JSONResponse(card).body)
+        cache.put(generation, slug, body)
+    return _json(request, service, body, generation=generation)
 
 
 @router.get(
