@@ -61,7 +61,9 @@ local paths = {%s}
 local i = 0
 request = function()
   i = i + 1
-  return wrk.format("GET", paths[(i %% #paths) + 1], {["Accept"] = "application/json"})
+  -- as HTTP clients do (httpx, requests, browsers): the card route sends gzip when asked
+  local headers = {["Accept"] = "application/json", ["Accept-Encoding"] = "gzip"}
+  return wrk.format("GET", paths[(i %% #paths) + 1], headers)
 end
 done = function(summary, latency, requests)
   local e = summary.errors

@@ -310,6 +310,22 @@ def test_etag_and_conditional_get(server: Server) -> None:
     assert again.status_code == 304
 
 
+def test_cards_are_gzipped_for_clients_that_ask(server: Server) -> None:
+    url = server.url + "/api/v1/concepts/emotional-intimacy"
+    plain = httpx.get(url, headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+    for asked in ("gzip", "br;q=1.0, gzip;q=0.5", "GZIP"):
+        zipped = httpx.get(url, headers={"Accept-Encoding": asked})
+        assert zipped.headers["content-encoding"] == "gzip", asked
+        assert int(zipped.headers["content-length"]) < len(plain.content) / 2
+        assert zipped.content == plain.content  # httpx decodes it
+        assert zipped.headers["etag"] == plain.headers["etag"]
+        assert "Accept-Encoding" in zipped.headers["vary"]
+    for refused in ("gzip;q=0", "deflate", "*"):
+        r = httpx.get(url, headers={"Accept-Encoding": refused})
+        assert "content-encoding" not in r.headers and r.content == plain.content, refused
+
+
 def test_context_document(server: Server) -> None:
     r = httpx.get(server.url + "/context.jsonld")
     assert r.status_code == 200

@@ -3,7 +3,9 @@ stats, downloads — and the JSON-LD context they are written in."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+from dataclasses import dataclass
 from typing import Annotated, Any, NoReturn
 from urllib.parse import urlencode
 
@@ -53,14 +55,9 @@ def _json(
     *,
     status: int = 200,
     headers: dict[str, str] | None = None,
-    generation: int | None = None,
 ) -> Response:
-    """A cacheable JSON-LD response: ETag from the snapshot generation and the URL.
-
-    ``body`` is the JSON value, or its encoding as bytes (a cached card); ``generation`` is the
-    snapshot it was read from (default: the current one)."""
-    generation = _generation(service) if generation is None else generation
-    tag = hashlib.sha256(f"{generation}:{request.url}".encode()).hexdigest()[:20]
+    """A cacheable JSON-LD response: ETag from the snapshot generation and the URL."""
+    tag = hashlib.sha256(f"{_generation(service)}:{request.url}".encode()).hexdigest()[:20]
     etag = f'W/"{tag}"'
     common = {
         "ETag": etag,
@@ -70,14 +67,12 @@ def _json(
     }
     if status == 200 and etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=common)
-    if isinstance(body, bytes):
-        return Response(body, status_code=status, headers=common, media_type=m.LD)
     return JSONResponse(body, status_code=status, headers=common, media_type=m.LD)
 
 
-def _card_cache(request: Request, service: Service) -> GenerationCache[str, bytes]:
+def _card_cache(request: Request, service: Service) -> GenerationCache[str, EncodedCard]:
     """The app's cache of encoded concept cards (``Settings.card_cache_size`` of them)."""
-    cache: GenerationCache[str, bytes] | None = getattr(request.app.state, "card_cache", None)
+    cache: GenerationCache[str, EncodedCard] | None = getattr(request.app.state, "card_cache", None)
     if cache is None:
         # Over a remote store other replicas write too, unseen here: read cards live.
         cache = GenerationCache(0 if service.remote else service.settings.card_cache_size)
@@ -196,19 +191,56 @@ async def list_concepts(
 )
 async def get_concept(request: Request, service: ServiceDep, slug: Slug) -> Response:
     slug = _check_slug(service, slug)
-    # The generation first, then the reader (see intimacy_graph.cache): a card is computed
-    # once per snapshot and served from memory until the next write.
+    # The generation first, then the reader (see intimacy_graph.cache): a card is computed,
+    # encoded and gzipped once per snapshot and served from memory until the next write.
     generation = _generation(service)
     cache = _card_cache(request, service)
-    body = cache.get(generation, slug)
-    if body is None:
+    cached = cache.get(generation, slug)
+    if cached is None:
         reader = _reader(service)
         card = await run_in_threadpool(concepts.concept_card, reader, service.iris, slug)
         if card is None:
             _not_found(service, slug)
-        body = bytes(JSONResponse(card).body)
-        cache.put(generation, slug, body)
-    return _json(request, service, body, generation=generation)
+        cached = _encoded_card(card, generation, slug)
+        cache.put(generation, slug, cached)
+    headers = {
+        "ETag": cached.etag,
+        "Cache-Control": "public, max-age=30",
+        "Vary": "Accept, Accept-Encoding",
+    }
+    if cached.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    if _accepts_gzip(request.headers.get("accept-encoding", "")):
+        headers["Content-Encoding"] = "gzip"
+        return Response(cached.gzipped, headers=headers, media_type=m.LD)
+    return Response(cached.body, headers=headers, media_type=m.LD)
+
+
+@dataclass(frozen=True)
+class EncodedCard:
+    """A concept card as sent: the JSON-LD bytes, gzipped once, and its ETag."""
+
+    body: bytes
+    gzipped: bytes
+    etag: str
+
+
+def _encoded_card(card: dict[str, Any], generation: int, slug: str) -> EncodedCard:
+    body = bytes(JSONResponse(card).body)
+    tag = hashlib.sha256(f"{generation}:card:{slug}".encode()).hexdigest()[:20]
+    # mtime=0: the same card gives the same bytes (ETags name the representation)
+    return EncodedCard(body, gzip.compress(body, compresslevel=6, mtime=0), f'W/"{tag}"')
+
+
+def _accepts_gzip(header: str) -> bool:
+    """Whether ``Accept-Encoding`` names gzip without ``q=0`` (``*`` is not taken up: identity
+    is always acceptable, and a client that names no coding gets none)."""
+    for part in header.split(","):
+        name, _, params = part.partition(";")
+        if name.strip().lower() == "gzip":
+            q = params.replace(" ", "").lower().removeprefix("q=")
+            return not params.strip() or q.rstrip("0").rstrip(".") not in ("0", "")
+    return False
 
 
 @router.get(
