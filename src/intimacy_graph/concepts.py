@@ -279,8 +279,9 @@ def curie(iri: str) -> str:
     return iri
 
 
-def _edges(store: Store, node: URIRef) -> list[tuple[str, str, str]]:
-    rows = store.select(queries.load("list_concept_edges"), {"concept": node})
+def _edges(store: Store, iris: Iris, node: URIRef) -> list[tuple[str, str, str]]:
+    bindings = {"concept": node, "inferred": iris.graph("inferred")}
+    rows = store.select_text(queries.load("list_concept_edges"), bindings)
     return [(str(r["from"]), str(r["relation"]), str(r["to"])) for r in rows]
 
 
@@ -297,7 +298,7 @@ def neighbourhood(
         node = queue.popleft()
         if dist[node] >= depth:
             continue
-        for edge in _edges(store, URIRef(node)):
+        for edge in _edges(store, iris, URIRef(node)):
             edges[edge] = None
             for end in (edge[0], edge[2]):
                 if end not in dist:
@@ -351,7 +352,7 @@ def paths(
     for _ in range(max_depth):
         next_level: dict[str, list[tuple[str, tuple[str, str, str]]]] = {}
         for node in level:
-            for edge in _edges(store, URIRef(node)):
+            for edge in _edges(store, iris, URIRef(node)):
                 other = edge[2] if edge[0] == node else edge[0]
                 if other in parents:
                     continue
