@@ -79,3 +79,31 @@ def test_hostile_queries_are_just_text(index: ConceptIndex, q: str) -> None:
 def test_fold() -> None:
     assert fold("  Émotion\tFOCUSED ") == "emotion focused"
     assert fold("e\u0301") == fold("\u00e9") == "e"
+
+
+def test_select_filters_like_the_entries_do(index: ConceptIndex) -> None:
+    """``select`` answers the listing filters without making an Entry per concept."""
+    for role in (None, "characteristic", "mechanism", "no-such-role"):
+        for described in (None, True, False):
+            for deprecated in (None, True, False):
+                expected = [
+                    s
+                    for s in index.sorted_slugs
+                    if (role is None or role in index.entries[s].roles)
+                    and (described is None or index.entries[s].described == described)
+                    and (deprecated is None or index.entries[s].deprecated == deprecated)
+                ]
+                got = index.select(role=role, described=described, deprecated=deprecated)
+                assert got == expected, (role, described, deprecated)
+
+
+def test_entries_labels_and_lookups(index: ConceptIndex) -> None:
+    assert len(index) == len(index.entries) == len(index.labels) == 7
+    assert index.labels["urn:c:trust"] == "Trust" and "urn:c:nope" not in index.labels
+    assert index.labels.get("urn:c:nope", "x") == "x"
+    assert str(index.iri_of("faith")) == "urn:c:faith" and index.iri_of("nope") is None
+    faith = index.get("faith")
+    assert faith is not None and faith.definition == "A kind of trust in the unseen."
+    assert faith.text_words == words("A kind of trust in the unseen.")
+    assert index.entries["confidence"].alts == ("Trust",)
+    assert index.sorted_slugs[:2] == ["confidence", "emotion-focused-therapy"]

@@ -11,20 +11,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import gc
+import multiprocessing
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import pyoxigraph as ox
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 
-from intimacy_graph import build as building
-from intimacy_graph import editing, queries
+from intimacy_graph import queries
 from intimacy_graph.config import Settings
 from intimacy_graph.errors import (
     NotFoundError,
@@ -36,11 +40,19 @@ from intimacy_graph.errors import (
 )
 from intimacy_graph.keys import ApiKey, KeyRing
 from intimacy_graph.namespaces import DCTERMS, PROV, Iris
-from intimacy_graph.search import ConceptIndex
+from intimacy_graph.search import MAX_INCREMENTAL, ConceptIndex, index_of_snapshot
 from intimacy_graph.sparql_guard import Inspection, inspect
 from intimacy_graph.sparql_workers import QueryJob, QueryOutput, WorkerPool, cap_result
 from intimacy_graph.store import OxigraphStore
-from intimacy_graph.store.sparql import RemoteStore
+
+if TYPE_CHECKING:  # the write path's modules load on the first write, not at start-up
+    from intimacy_graph import editing
+    from intimacy_graph.store.sparql import RemoteStore
+
+
+#: From this many named graphs (about 30,000 concepts: one note graph per 33) the full index
+#: build runs in a child process (see :meth:`Service._rebuild_index`).
+INDEX_IN_CHILD_MIN_GRAPHS = 1_000
 
 
 @dataclass
@@ -89,9 +101,10 @@ class Service:
         self.primary = (
             self._remote_store() if self.remote else OxigraphStore(self.settings.store_dir)
         )
-        if not any(
-            str(g).startswith(str(self.iris.graph("note/"))) for g in self.primary.named_graphs()
-        ):
+        notes = str(self.iris.graph("note/"))
+        if not any(g.startswith(notes) for g in _graph_names(self.primary)):
+            from intimacy_graph import build as building
+
             building.build(
                 self.primary,
                 notes_dir=self.settings.notes_dir,
@@ -105,6 +118,8 @@ class Service:
         self._publish(index="background")
 
     def _remote_store(self) -> RemoteStore:
+        from intimacy_graph.store.sparql import RemoteStore
+
         settings = self.settings
         if not settings.query_endpoint:
             raise StoreUnavailableError("The sparql backend needs a query endpoint URL.")
@@ -125,9 +140,16 @@ class Service:
         )
 
     async def start(self) -> None:
-        await asyncio.to_thread(self.open)
-        if not self.remote:
-            await self.workers.start()
+        """Open the store and start the SPARQL workers at the same time (each worker is a fresh
+        interpreter that takes longer to boot than the store takes to open)."""
+        if self.remote:
+            await asyncio.to_thread(self.open)
+        else:
+            try:
+                await asyncio.gather(asyncio.to_thread(self.open), self.workers.start())
+            except BaseException:
+                await self.workers.close()
+                raise
         self.ready = True
 
     async def close(self) -> None:
@@ -144,7 +166,11 @@ class Service:
             self.primary = None
 
     # -- snapshots -------------------------------------------------------------------------
-    def _publish(self, index: str = "now") -> None:
+    def _publish(self, index: str = "now", changed: Iterable[Graph] | None = None) -> None:
+        """Publish a snapshot of the primary store and bring the search index to it: now (a
+        write), or in the background (start-up).  ``changed`` holds every triple the write
+        added or removed, when it knows them: then only the concepts they mention are read
+        again (:meth:`ConceptIndex.updated`) instead of the whole index."""
         assert self.primary is not None
         self.primary.flush()
         generation = (self.snapshot.generation + 1) if self.snapshot else 1
@@ -152,8 +178,8 @@ class Service:
             with self._snap_lock:
                 self.reader = self.primary
                 self.snapshot = Snapshot(generation, None)
-                self._known_graphs = frozenset(str(g) for g in self.primary.named_graphs())
-            self._index_later(index, self.primary, generation)
+                self._known_graphs = frozenset(_graph_names(self.primary))
+            self._index_later(index, self.primary, generation, changed)
             return
         path = self.settings.snapshots_dir / f"{generation:08d}"
         self.primary.raw.backup(str(path))
@@ -162,18 +188,20 @@ class Service:
             old, old_generation = self.reader, self.snapshot.generation if self.snapshot else 0
             self.reader = reader
             self.snapshot = Snapshot(generation, path)
-            self._known_graphs = frozenset(str(g) for g in reader.named_graphs())
+            self._known_graphs = frozenset(_graph_names(reader))
             if old is not None:
                 # A request that took the old reader just before the swap may still be using
                 # it: retire it, and close it (and delete its folder) after a grace period.
                 self._retired.append((time.monotonic(), old_generation, old))
         self._close_retired()
         self._prune_snapshots()
-        self._index_later(index, reader, generation)
+        self._index_later(index, reader, generation, changed)
 
-    def _index_later(self, index: str, reader: Any, generation: int) -> None:
+    def _index_later(
+        self, index: str, reader: Any, generation: int, changed: Iterable[Graph] | None = None
+    ) -> None:
         if index == "now":
-            self._rebuild_index(reader, generation)
+            self._refresh_index(reader, generation, changed)
         else:
             threading.Thread(
                 target=self._rebuild_index,
@@ -182,12 +210,60 @@ class Service:
                 name="concept-index",
             ).start()
 
+    def _refresh_index(self, reader: Any, generation: int, changed: Iterable[Graph] | None) -> None:
+        """Update the previous generation's index with the concepts ``changed`` mentions;
+        rebuild it when the change is unknown (a SPARQL Update, a Graph Store write), touches
+        more than :data:`~intimacy_graph.search.MAX_INCREMENTAL` concepts, or there is no
+        previous index (still being built at start-up)."""
+        with self._snap_lock:
+            base = self.index
+        if changed is not None and base is not None and base.generation == generation - 1:
+            touched = self._concepts_in(base, changed)
+            if touched is not None:
+                index = base.updated(reader, touched, generation)
+                with self._snap_lock:
+                    if self.index is None or self.index.generation < generation:
+                        self.index = index
+                return
+        self._rebuild_index(reader, generation)
+
+    def _concepts_in(self, index: ConceptIndex, graphs: Iterable[Graph]) -> set[str] | None:
+        """IRIs of the concepts (in our namespace, or already indexed) that the triples of
+        ``graphs`` mention as subject or object; ``None`` when there are too many."""
+        namespace = str(self.iris.concept(""))
+        labels = index.labels
+        found: set[str] = set()
+        for graph in graphs:
+            for s, _p, o in graph:
+                for node in (s, o):
+                    if isinstance(node, URIRef) and node not in found:
+                        iri = str(node)
+                        if iri.startswith(namespace) or iri in labels:
+                            found.add(iri)
+            if len(found) > MAX_INCREMENTAL:
+                return None
+        return found
+
     def _rebuild_index(self, reader: Any, generation: int) -> None:
-        """Build the search index of ``generation`` and swap it in (unless a newer one won)."""
-        index = ConceptIndex.from_store(reader, generation)
+        """Build the search index of ``generation`` and swap it in (unless a newer one won).
+
+        On a big embedded store (:data:`INDEX_IN_CHILD_MIN_GRAPHS`) the index is built in a
+        child process from the snapshot's folder and sent back (19 MB pickled at 100k
+        concepts): the full scan's memory (RocksDB fills ~80 MB, and the build's garbage) ends
+        with that process, and its seconds of Python do not hold this process's GIL while it
+        serves.  A small store's index is built here: faster than starting a process."""
+        index = None
+        big = len(self._known_graphs) >= INDEX_IN_CHILD_MIN_GRAPHS
+        if big and isinstance(reader, OxigraphStore) and reader.path is not None:
+            index = _index_in_child(reader.path, generation)
+        if index is None:
+            index = ConceptIndex.from_store(reader, generation)
         with self._snap_lock:
             if self.index is None or self.index.generation < generation:
                 self.index = index
+        del index
+        gc.collect()
+        release_free_memory()  # what the replaced index held
 
     def _close_retired(self, *, everything: bool = False) -> None:
         grace = self.settings.query_timeout_s + 5
@@ -321,6 +397,8 @@ class Service:
             return existed
 
     def _after_write(self, what: str, key: ApiKey, detail: str) -> None:
+        from intimacy_graph import build as building
+
         assert self.primary is not None
         now = datetime.now(UTC)
         run = self.iris.run(building.run_id(now, [what, detail, key.id]))
@@ -343,6 +421,8 @@ class Service:
 
     def validate_entry(self, data: bytes, media_type: str, slug: str | None = None) -> Any:
         """Check an entry against the current snapshot; nothing is written."""
+        from intimacy_graph import editing
+
         with self._snap_lock:
             reader = self.reader
         return editing.validate_entry(
@@ -371,6 +451,8 @@ class Service:
         the write lands on.  ``if_match`` (a note's ETag, or ``*``) makes the write conditional
         on the note's current version: :class:`PreconditionFailedError` otherwise.
         """
+        from intimacy_graph import editing
+
         with self._writing():
             assert self.primary is not None
             now = datetime.now(UTC)  # microseconds: versions written in one second stay ordered
@@ -408,10 +490,12 @@ class Service:
             if dry_run:
                 return WriteOutcome(check, plan)
             editing.apply_plan(self.primary, plan, self.iris)
-            self._publish()
+            self._publish(changed=_plan_graphs(plan))
             return WriteOutcome(check, plan, committed=True)
 
     def _check_precondition(self, slug: str, if_match: str) -> None:
+        from intimacy_graph import editing
+
         current = editing.stored_note(self.primary, self.iris, slug)
         wanted = {t.strip() for t in if_match.split(",") if t.strip()}
         if "*" in wanted:
@@ -432,6 +516,8 @@ class Service:
     def deprecate(self, slug: str, key: ApiKey, replaced_by: str | None = None) -> dict[str, Any]:
         """Mark a concept ``owl:deprecated`` (``dcterms:isReplacedBy`` another) in
         ``graph:curated``: its notes, statements and history stay."""
+        from intimacy_graph import editing
+
         with self._writing():
             assert self.primary is not None
             registry = self.iris.registry_graph
@@ -461,9 +547,52 @@ class Service:
                 ontology=self._ontology(),
             )
             editing.apply_deprecation(self.primary, plan, self.iris)
-            self._publish()
+            self._publish(changed=[plan.added, plan.inferred_removed, plan.inferred_added])
             return {
                 "concept": str(self.iris.concept(slug)),
                 "deprecated": True,
                 "replaced_by": str(self.iris.concept(replaced_by)) if replaced_by else None,
             }
+
+
+def _plan_graphs(plan: editing.WritePlan) -> list[Graph]:
+    """Every graph a write replaces, adds or removes triples from (old and new content)."""
+    graphs = [plan.registry_removed, plan.registry_added, plan.inferred_removed]
+    graphs.append(plan.inferred_added)
+    for old, new in plan.notes.values():
+        graphs += [old, new]
+    return graphs
+
+
+def _graph_names(store: Any) -> Iterator[str]:
+    """The IRIs of ``store``'s named graphs, unordered (on the embedded store straight from
+    pyoxigraph: no rdflib terms, no sorting — thousands of note graphs at 100k concepts)."""
+    if isinstance(store, OxigraphStore):
+        for graph in store.raw.named_graphs():
+            if isinstance(graph, ox.NamedNode):
+                yield graph.value
+        return
+    for graph in store.named_graphs():
+        yield str(graph)
+
+
+def release_free_memory() -> None:
+    """Give memory the process has freed back to the OS.  glibc's allocator keeps what RocksDB
+    and Python free after a big scan (``malloc_trim`` returns it); elsewhere this does
+    nothing."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
+
+
+def _index_in_child(path: Path, generation: int) -> ConceptIndex | None:
+    """:func:`~intimacy_graph.search.index_of_snapshot` run in a fresh process; ``None`` if
+    no process could be started or it died (the caller then builds the index itself)."""
+    context = multiprocessing.get_context("spawn")
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            return pool.submit(index_of_snapshot, str(path), generation).result()
+    except (OSError, BrokenProcessPool):
+        return None
