@@ -10,16 +10,22 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from intimacy_graph import __version__
-from intimacy_graph.config import Settings
 from intimacy_graph.diagnostics import Diagnostic, Report, Severity
 from intimacy_graph.errors import IntimacyGraphError, StoreError, UnusableInputError
-from intimacy_graph.namespaces import PREFIXES, Iris
-from intimacy_graph.store import OxigraphStore
+
+if TYPE_CHECKING:
+    from intimacy_graph.config import Settings
+    from intimacy_graph.namespaces import Iris
+    from intimacy_graph.store import OxigraphStore
+
+# Heavier modules (rdflib, pydantic, pyoxigraph) load inside the commands that use them: each
+# SPARQL worker process re-imports this module (it is ``__main__`` under ``-m``), and needs
+# none of them.
 
 EXIT_FINDINGS = 1
 EXIT_UNUSABLE = 2
@@ -48,7 +54,15 @@ class StoreUnavailable(click.ClickException):
     exit_code = EXIT_UNAVAILABLE
 
 
+def _iris(settings: Settings) -> Iris:
+    from intimacy_graph.namespaces import Iris
+
+    return Iris(settings.base_iri)
+
+
 def _open_store(path: Path) -> OxigraphStore:
+    from intimacy_graph.store import OxigraphStore
+
     try:
         return OxigraphStore(path)
     except StoreError as exc:
@@ -86,6 +100,8 @@ store_option = click.option(
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """A psychology concept ontology and knowledge graph: build, query, validate, serve."""
+    from intimacy_graph.config import Settings
+
     ctx.obj = Settings()
 
 
@@ -142,7 +158,7 @@ def build(
         result = run_build(
             target,
             notes_dir=notes_dir or settings.notes_dir,
-            iris=Iris(settings.base_iri),
+            iris=_iris(settings),
             max_bytes=settings.max_note_bytes,
             prune=prune,
             progress=_progress("compiling notes"),
@@ -199,7 +215,7 @@ def import_command(
         result = import_vault(
             target,
             vault,
-            iris=Iris(settings.base_iri),
+            iris=_iris(settings),
             max_bytes=settings.max_note_bytes,
             progress=_progress("importing notes") if sys.stderr.isatty() else None,
         )
@@ -264,7 +280,7 @@ def validate(
     from intimacy_graph.entries import validate_file
 
     settings = _settings(ctx)
-    iris = Iris(settings.base_iri)
+    iris = _iris(settings)
     report = Report()
     unusable = False
     opened = _open_store(_store_dir(ctx, store)) if against_store else None
@@ -398,6 +414,7 @@ def export(
     With --notes, each note is rendered from its graph in the seed's format and checked by
     parsing it again; exit 1 when a note would not import back to the same graph.
     """
+    from intimacy_graph.namespaces import PREFIXES
     from intimacy_graph.rdfio import serialize
 
     if notes_dir is not None:
@@ -423,7 +440,7 @@ def _export_notes(ctx: click.Context, store: Path | None, notes_dir: Path) -> No
         _fail(f"{notes_dir} is not a folder", EXIT_UNUSABLE)
     target = _open_store(_store_dir(ctx, store))
     try:
-        result = export_notes(target, notes_dir, iris=Iris(settings.base_iri))
+        result = export_notes(target, notes_dir, iris=_iris(settings))
     except OSError as exc:
         _fail(f"cannot write to {notes_dir}: {exc.strerror}", EXIT_UNUSABLE)
     finally:
@@ -453,7 +470,7 @@ def qc_command(ctx: click.Context, store: Path | None, fmt: str, strict: bool) -
     settings = _settings(ctx)
     target = _open_store(_store_dir(ctx, store))
     try:
-        findings = run_qc(target, registry_graph_iri=str(Iris(settings.base_iri).registry_graph))
+        findings = run_qc(target, registry_graph_iri=str(_iris(settings).registry_graph))
     finally:
         target.close()
     if fmt == "json":
@@ -474,7 +491,7 @@ def reason(ctx: click.Context, store: Path | None) -> None:
     from intimacy_graph.reasoning import check_consistency
 
     settings = _settings(ctx)
-    iris = Iris(settings.base_iri)
+    iris = _iris(settings)
     target = _open_store(_store_dir(ctx, store))
     try:
         graphs = [target.graph(g) for g in target.named_graphs() if g not in (iris.changes_graph,)]

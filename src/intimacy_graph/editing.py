@@ -44,14 +44,12 @@ from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from intimacy_graph import closure, queries
-from intimacy_graph.build import run_id
 from intimacy_graph.diagnostics import Diagnostic, Report, Severity
 from intimacy_graph.encode import CompiledNote, build_registry, encode_note
 from intimacy_graph.errors import UnsupportedMediaTypeError, UnusableInputError
 from intimacy_graph.jsonld import own_contexts
 from intimacy_graph.namespaces import DCTERMS, IAO_DEFINITION, IG, PROV, SKOS, Iris
 from intimacy_graph.notes import read_note_bytes
-from intimacy_graph.notes.parse import parse_note
 from intimacy_graph.notes.reader import DEFAULT_MAX_BYTES
 from intimacy_graph.rdfio import parse_rdf, union
 from intimacy_graph.slugs import slugify
@@ -422,6 +420,8 @@ class ParseCache:
             if hit is not None:
                 self._items.move_to_end(hash_)
                 return hit
+        from intimacy_graph.notes.parse import parse_note  # markdown-it: on first use
+
         note = parse_note(markdown, source)
         compiled = encode_note(note, iris, run=iris.run("registry"), modified=_EPOCH)
         with self._lock:
@@ -763,6 +763,8 @@ def plan_write(
     notes: dict[URIRef, tuple[Graph, Graph]] = {}
     stored: dict[str, StoredNote | None] = {}
     previous: dict[str, CompiledNote] = {}
+    from intimacy_graph.build import run_id  # the build machinery: on first write
+
     run = iris.run(run_id(now, [c.note.content_hash for c in compiled] + [key_id, activity]))
     for c in compiled:
         g = iris.note_graph(c.slug)
@@ -893,6 +895,8 @@ def plan_deprecation(
     added.add((node, OWL.deprecated, Literal(True)))
     if replaced_by is not None:
         added.add((node, DCTERMS.isReplacedBy, iris.concept(replaced_by)))
+    from intimacy_graph.build import run_id  # the build machinery: on first write
+
     run = iris.run(run_id(now, [slug, key_id, "deprecate"]))
     record = Graph()
     stamp = Literal(now.isoformat(), datatype=XSD.dateTime)

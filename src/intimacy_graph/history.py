@@ -16,7 +16,6 @@ from typing import Any
 from rdflib import XSD, Literal
 
 from intimacy_graph import queries
-from intimacy_graph.editing import etag_of, stored_note
 from intimacy_graph.errors import NotFoundError
 from intimacy_graph.namespaces import PROV, Iris
 
@@ -116,7 +115,7 @@ class Version:
         return {
             "version": self.number,
             "hash": self.hash,
-            "etag": etag_of(self.hash),
+            "etag": _etag_of(self.hash),
             "time": self.time,
             "recorded_by": self.recorded_by,
             "current": self.current,
@@ -148,6 +147,8 @@ def note_versions(store: Any, iris: Iris, slug: str) -> list[Version]:
             merged[-1].recorded_by = merged[-1].recorded_by or v.recorded_by
             continue
         merged.append(v)
+    from intimacy_graph.editing import stored_note  # the write path: loaded when needed
+
     current = stored_note(store, iris, slug)
     if current is not None and (not merged or merged[-1].hash != current.hash):
         merged.append(Version(0, current.hash, current.markdown, current.modified, None, False))
@@ -167,3 +168,9 @@ def note_version(store: Any, iris: Iris, slug: str, number: int) -> Version:
             f"Note {slug!r} has {len(versions)} version(s); there is no version {number}."
         )
     return versions[number - 1]
+
+
+def _etag_of(hash_: str) -> str:
+    from intimacy_graph.editing import etag_of  # the write path: loaded when needed
+
+    return etag_of(hash_)

@@ -15,10 +15,9 @@ import functools
 import logging
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from typing import Literal as TypingLiteral
 
-import pyshacl
-from pyshacl.entrypoints import meta_validate
 from rdflib import RDF, BNode, ConjunctiveGraph, Graph, Literal, Node, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH
@@ -26,7 +25,9 @@ from rdflib.namespace import SH
 from intimacy_graph.diagnostics import Diagnostic, Severity
 from intimacy_graph.namespaces import IG
 from intimacy_graph.resources import shapes_files
-from intimacy_graph.shacl_fast import CompiledShapes, UnsupportedShapesError, compile_shapes
+
+if TYPE_CHECKING:  # pySHACL (with rdflib's SPARQL engine) loads on first use, not at import
+    from intimacy_graph.shacl_fast import CompiledShapes
 
 Engine = TypingLiteral["fast", "pyshacl"]
 log = logging.getLogger(__name__)
@@ -59,6 +60,8 @@ def load_shapes() -> Graph:
 
 @functools.cache
 def _compiled_default() -> CompiledShapes | None:
+    from intimacy_graph.shacl_fast import UnsupportedShapesError, compile_shapes
+
     try:
         return compile_shapes(_shapes_graph())
     except UnsupportedShapesError as exc:
@@ -70,6 +73,8 @@ def compiled_shapes(shapes: Graph | None = None) -> CompiledShapes | None:
     """The fast engine's compiled ``shapes`` (default: ours, cached); ``None``: unsupported."""
     if shapes is None:
         return _compiled_default()
+    from intimacy_graph.shacl_fast import UnsupportedShapesError, compile_shapes
+
     try:
         return compile_shapes(shapes)
     except UnsupportedShapesError as exc:
@@ -131,6 +136,8 @@ def shacl_validate(
         for part in extra:
             for triple in part:
                 target.add(triple)
+    import pyshacl
+
     _conforms, report, text = pyshacl.validate(
         target,
         shacl_graph=shapes_graph,
@@ -151,6 +158,8 @@ def shacl_shacl_check(shapes: Graph | None = None) -> list[Diagnostic]:
 
     The SHACL-SHACL shapes graph is the copy that ships inside pySHACL, so nothing is fetched.
     """
+    from pyshacl.entrypoints import meta_validate
+
     shapes_graph = load_shapes() if shapes is None else _require_graph("shapes", shapes)
     _conforms, report, text = meta_validate(shapes_graph, inference="none")
     return _diagnostics(report, text, data=shapes_graph, file=None)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from intimacy_graph.diagnostics import Diagnostic, Severity
 from intimacy_graph.notes.model import Note
-from intimacy_graph.notes.parse import parse_note
 
 #: A long real note is ~20 kB; markdown-it is slow on some pathological 100 kB+ inputs.
 DEFAULT_MAX_BYTES = 512 * 1024
@@ -101,3 +100,11 @@ def read_note(
             _unusable("unreadable-file", f"The file cannot be read: {exc.strerror}.", file, 1)
         ]
     return read_note_bytes(data, file, max_bytes)
+
+
+def parse_note(text: str, file: str = "<input>") -> Note:
+    """:func:`intimacy_graph.notes.parse.parse_note`, imported on first use: reading this
+    module (for :data:`DEFAULT_MAX_BYTES`, say) does not load the Markdown parser."""
+    from intimacy_graph.notes.parse import parse_note as parse
+
+    return parse(text, file)

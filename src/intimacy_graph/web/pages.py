@@ -12,13 +12,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
-from jinja2 import Environment, FileSystemLoader
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from intimacy_graph.namespaces import DCTERMS, DEFAULT_BASE, IAO_DEFINITION, IG, SKOS
+
+if TYPE_CHECKING:  # jinja2 loads with the first page, not at start-up
+    from jinja2 import Environment
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -39,6 +42,7 @@ LEADING_PROPERTIES = (
     DCTERMS.description,
     IG.description,
 )
+
 #: A literal longer than this (or with a line break) is folded into ``<details>``.
 LONG_LITERAL = 400
 #: At most this many subjects are drawn on a graph page; the RDF links carry all of them.
@@ -224,6 +228,8 @@ def describe(
 
 @cache
 def _environment() -> Environment:
+    from jinja2 import Environment, FileSystemLoader  # loaded with the first page
+
     return Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from typing import TYPE_CHECKING, Any
 
 from intimacy_graph.web.sparql_page import TEMPLATES_DIR
+
+if TYPE_CHECKING:  # jinja2 loads with the first page, not at start-up
+    from jinja2 import Environment
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,18 @@ RELATIONS = (
     Relation("related", "related", "#8a949e", "related"),
     Relation("see-also", "see also", "#5b6670", "see also (from)"),
 )
+
 RELATION_COLOURS = {r.name: r.colour for r in RELATIONS}
 
 
 @cache
 def environment() -> Environment:
+    from jinja2 import (  # loaded with the first page
+        Environment,
+        FileSystemLoader,
+        select_autoescape,
+    )
+
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(["html"]),

@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from typing import TYPE_CHECKING
 
 from intimacy_graph.namespaces import PREFIXES
 from intimacy_graph.queries import folder
+
+if TYPE_CHECKING:  # jinja2 loads with the first page, not at start-up
+    from jinja2 import Environment
 
 _HERE = Path(__file__).resolve().parent
 
@@ -31,6 +33,7 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
+
 
 #: The query a new, empty tab starts with.
 STARTER_QUERY = """\
@@ -76,6 +79,12 @@ def load_examples() -> list[Example]:
 
 @cache
 def _environment() -> Environment:
+    from jinja2 import (  # loaded with the first page
+        Environment,
+        FileSystemLoader,
+        select_autoescape,
+    )
+
     return Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(["html"]),
