@@ -282,11 +282,13 @@ def curie(iri: str) -> str:
 def _edges(store: Store, iris: Iris, node: URIRef) -> list[tuple[str, str, str]]:
     bindings = {"concept": node, "inferred": iris.graph("inferred")}
     rows = store.select_text(queries.load("list_concept_edges"), bindings)
-    return [(str(r["from"]), str(r["relation"]), str(r["to"])) for r in rows]
+    # sorted: the walks that use them (and where they stop at their bounds) do not depend on
+    # the store's order of rows, which differs between engines and base IRIs
+    return sorted((r["from"], r["relation"], r["to"]) for r in rows)
 
 
 def neighbourhood(
-    store: Store, iris: Iris, slug: str, depth: int, labels: dict[str, str], max_nodes: int = 300
+    store: Store, iris: Iris, slug: str, depth: int, labels: Mapping[str, str], max_nodes: int = 300
 ) -> dict[str, Any]:
     """Nodes and typed, directed edges within ``depth`` hops, ready for a graph viewer."""
     start = str(iris.concept(slug))
@@ -335,7 +337,7 @@ def paths(
     iris: Iris,
     source: str,
     target: str,
-    labels: dict[str, str],
+    labels: Mapping[str, str],
     *,
     max_depth: int = 6,
     max_nodes: int = 5000,

@@ -28,8 +28,11 @@ from typing import Any
 from rdflib import URIRef
 
 from intimacy_graph import queries
-from intimacy_graph.namespaces import IG
+from intimacy_graph.namespaces import IG, Iris
 from intimacy_graph.store.base import Store
+
+#: The default deployment's registry graph (a service passes its own).
+DEFAULT_REGISTRY = str(Iris().registry_graph)
 
 _WORD = re.compile(r"\w+")
 
@@ -291,8 +294,11 @@ class _Labels(dict[str, str]):
 class ConceptIndex:
     """Labels, texts, roles and note membership of every concept."""
 
-    def __init__(self, entries: Iterable[Entry], generation: int = 0) -> None:
+    def __init__(
+        self, entries: Iterable[Entry], generation: int = 0, *, registry: str = DEFAULT_REGISTRY
+    ) -> None:
         self.generation = generation
+        self.registry = registry  # the registry graph the labels are read from
         # Per concept id (ids of removed concepts stay unused):
         self._slugs: list[str | None] = []
         self._prefix_ids = array("H")  # → _prefixes: the IRI is prefix + slug
@@ -639,12 +645,17 @@ class ConceptIndex:
 
     # -- from the store, and kept in step with it ----------------------------------------------
     @classmethod
-    def from_store(cls, store: Store, generation: int = 0) -> ConceptIndex:
+    def from_store(
+        cls, store: Store, generation: int = 0, *, registry: str = DEFAULT_REGISTRY
+    ) -> ConceptIndex:
         """Build the index of every concept in ``store`` (two queries, rows read straight
-        into the compact form: no Python object per concept on the way)."""
-        index = cls((), generation)
+        into the compact form: no Python object per concept on the way); labels come from
+        the ``registry`` graph."""
+        index = cls((), generation, registry=registry)
         alts: dict[int, set[str]] = {}
-        for iri, kind, label in _rows(store, queries.load("list_index_labels"), _LABEL_VARS):
+        query = queries.load("list_index_labels")
+        bound = {"registry": URIRef(registry)}
+        for iri, kind, label in _rows(store, query, _LABEL_VARS, bound):
             cid = index._id_of_iri(iri)
             if cid is None:
                 cid = index._new_id(iri, iri.rsplit("/", 1)[-1])
@@ -690,7 +701,8 @@ class ConceptIndex:
         fresh: dict[str, Entry | None] = {}
         for iri in sorted(set(iris)):
             record = _Record()
-            for name, value in _rows(store, text, _CONCEPT_VARS, {"concept": URIRef(iri)}):
+            bound = {"concept": URIRef(iri), "registry": URIRef(self.registry)}
+            for name, value in _rows(store, text, _CONCEPT_VARS, bound):
                 if name in ("pref", "alt"):
                     record.label(name, value)
                 else:
@@ -783,7 +795,7 @@ class ConceptIndex:
             self._edit_posting(self._text_post, wid, cid, add=True)
 
 
-def index_of_snapshot(path: str, generation: int) -> ConceptIndex:
+def index_of_snapshot(path: str, generation: int, registry: str = DEFAULT_REGISTRY) -> ConceptIndex:
     """The index of the embedded store at ``path``, opened read-only for the build and closed
     after it (run in a child process by the service)."""
     from pathlib import Path
@@ -792,7 +804,7 @@ def index_of_snapshot(path: str, generation: int) -> ConceptIndex:
 
     store = OxigraphStore(Path(path), read_only=True)
     try:
-        return ConceptIndex.from_store(store, generation)
+        return ConceptIndex.from_store(store, generation, registry=registry)
     finally:
         store.close()
 

@@ -62,7 +62,9 @@ def graph_ready(page: Page, element: str) -> int:
 
 
 def click_node(page: Page, element: str, iri: str) -> None:
-    """Click a node of a drawn graph where it is on the screen."""
+    """Click a node of a drawn graph where it is on the screen (the whole graph scrolled into
+    the viewport first: a mouse click outside the viewport reaches nothing)."""
+    page.locator(f"#{element}").evaluate("e => e.scrollIntoView({block: 'center'})")
     box = page.locator(f"#{element}").bounding_box()
     assert box is not None
     position = page.evaluate(
