@@ -150,17 +150,8 @@ async def list_concepts(
         raise UnusableInputError(
             f"Unknown role {role!r}; use one of {', '.join(ROLE_CLASSES)}.", code="bad-parameter"
         )
-    selected = []
-    for slug in index.sorted_slugs:
-        entry = index.entries[slug]
-        if role is not None and role not in entry.roles:
-            continue
-        if note is not None and note not in entry.notes:
-            continue
-        if described is not None and entry.described != described:
-            continue
-        selected.append(entry)
-    page = selected[offset : offset + limit]
+    selected = index.select(role=role, note=note, described=described)
+    page = [index.entries[slug] for slug in selected[offset : offset + limit]]
     body = {
         "@context": "/context.jsonld",
         "total": len(selected),

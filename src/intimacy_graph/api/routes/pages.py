@@ -137,7 +137,7 @@ def _home_data(service: Service) -> dict[str, Any]:
         key=lambda kv: -kv[1],
     )
     described = sorted(
-        (e for e in index.entries.values() if e.described and not e.deprecated),
+        (index.entries[s] for s in index.select(described=True, deprecated=False)),
         key=lambda e: e.pref.casefold(),
     )
     roots = concepts.roots(reader)
@@ -148,7 +148,7 @@ def _home_data(service: Service) -> dict[str, Any]:
         "counts": [(name, classes.get(curie, 0), curie) for curie, name in COUNTED],
         "relations_count": relations[:8],
         "described": described,
-        "stubs": sum(1 for e in index.entries.values() if not e.described),
+        "stubs": len(index.select(described=False)),
         "roots": roots,
         "changes": changes,
         "total_changes": total_changes,
@@ -181,11 +181,13 @@ async def search_page(
     if query:
         for hit in index.search(query, role=wanted, limit=100):
             results.append({"entry": hit.entry, "match": hit.match, "matched": hit.matched})
-    else:
-        for slug in index.sorted_slugs:
+        total = len(results)
+    else:  # every concept (of the role), Entry objects only for those shown
+        slugs = index.select(role=wanted)
+        total = len(slugs)
+        for slug in slugs[:MAX_LISTED]:
             entry = index.entries[slug]
-            if wanted is None or wanted in entry.roles:
-                results.append({"entry": entry, "match": None, "matched": entry.pref})
+            results.append({"entry": entry, "match": None, "matched": entry.pref})
     shown = results[:MAX_LISTED]
     return _html(
         request,
@@ -197,7 +199,7 @@ async def search_page(
         role=wanted,
         roles=ROLE_NAMES,
         results=shown,
-        total=len(results),
+        total=total,
         match_names={name: name.replace("-", " ") for name in MATCH_NAMES},
     )
 
