@@ -3,9 +3,11 @@ label prefix, word match, then definition/description text; case- and accent-ins
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from intimacy_graph.search import ConceptIndex, Entry, fold, words
+from intimacy_graph.search import ROLE_CLASSES, ConceptIndex, Entry, fold, words
 
 
 def entry(
@@ -107,3 +109,71 @@ def test_entries_labels_and_lookups(index: ConceptIndex) -> None:
     assert faith.text_words == words("A kind of trust in the unseen.")
     assert index.entries["confidence"].alts == ("Trust",)
     assert index.sorted_slugs[:2] == ["confidence", "emotion-focused-therapy"]
+
+
+@pytest.fixture(scope="module")
+def big_index() -> tuple[ConceptIndex, list[Entry]]:
+    """3,000 concepts over a 40-word vocabulary: prefixes that start thousands of labels,
+    long postings, every tier populated."""
+    rng = random.Random(11)
+    vocab = [f"{a}{b}" for a in ("ab", "ac", "ad", "ba", "be") for b in "aeioustx"]
+    roles = list(ROLE_CLASSES)
+    entries = []
+    for i in range(3_000):
+        label = " ".join(rng.sample(vocab, rng.randint(1, 3))).title()
+        alts = tuple(" ".join(rng.sample(vocab, 2)) for _ in range(rng.randint(0, 2)))
+        text = " ".join(rng.choices(vocab, k=6))
+        entries.append(entry(f"c{i}", label, alts, text, tuple(rng.sample(roles, 1))))
+    return ConceptIndex(entries), entries
+
+
+def _reference_ranks(entries: list[Entry], q: str, role: str | None) -> dict[str, int]:
+    """Each matching concept's tier, computed the slow, obvious way."""
+    folded, q_words = fold(q), words(q)
+    ranks: dict[str, int] = {}
+    for e in entries:
+        if role is not None and role not in e.roles:
+            continue
+        labels = [(0, e.pref)] + [(1, a) for a in e.alts]
+        tiers = [slot for slot, label in labels if fold(label) == folded]
+        tiers += [2 for _, label in labels if fold(label).startswith(folded)]
+        label_words = set().union(*(words(label) for _, label in labels))
+        if q_words and q_words <= label_words:
+            tiers.append(3)
+        if q_words and q_words <= e.text_words:
+            tiers.append(4)
+        if tiers:
+            ranks[e.slug] = min(tiers)
+    return ranks
+
+
+def test_search_takes_only_the_tiers_it_needs(big_index: tuple[ConceptIndex, list[Entry]]) -> None:
+    index, entries = big_index
+    rng = random.Random(5)
+    queries = ["ab", "aba", "ba be", "Abi Bet", "act", "adu", "bex", "zz", "ab ac", "beu bax"]
+    queries += [e.pref.lower()[: rng.randint(2, 9)] for e in rng.sample(entries, 30)]
+    for q in queries:
+        for role in (None, "mechanism"):
+            everything = index.search(q, role=role, limit=100_000)
+            assert {h.entry.slug: h.rank for h in everything} == _reference_ranks(entries, q, role)
+            for limit in (1, 5, 20):
+                assert index.search(q, role=role, limit=limit) == everything[:limit], (q, limit)
+
+
+def test_suggestions_for_big_prefixes_are_kept_per_index_version(
+    big_index: tuple[ConceptIndex, list[Entry]],
+) -> None:
+    index, entries = big_index
+    for q in ("a", "ab", "b", "ba", "bet", "Ab"):
+        first = [(e.slug, label) for e, label in index.suggest(q)]
+        assert [(e.slug, label) for e, label in index.suggest(q)] == first  # from the memo
+        everything = sorted(
+            (len(fold(label)), slot > 0, fold(label), e.slug, label)
+            for e in entries
+            for slot, label in enumerate([e.pref, *e.alts])
+            if fold(label).startswith(fold(q))
+        )
+        expected: dict[str, str] = {}
+        for *_, slug, label in everything:
+            expected.setdefault(slug, label)
+        assert first == list(expected.items())[:10]

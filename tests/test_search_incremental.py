@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from intimacy_graph import search as search_module
 from intimacy_graph import service as service_module
 from intimacy_graph.config import Settings
 from intimacy_graph.keys import ApiKey, Role
@@ -163,6 +164,9 @@ def test_updated_index_answers_like_a_rebuilt_one(
     service: Service, seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rng = random.Random(seed)
+    # every suggestion through the per-version memo: a memo carried over from the previous
+    # version of the index would answer with stale suggestions here
+    monkeypatch.setattr(search_module, "_SUGGEST_MEMO_MIN", 0)
     rebuilds: list[int] = []
     rebuild = service._rebuild_index
     monkeypatch.setattr(

@@ -31,6 +31,10 @@ from intimacy_graph import queries
 from intimacy_graph.namespaces import IG, Iris
 from intimacy_graph.store.base import Store
 
+#: Suggestions for a prefix that starts more labels than this are kept (at most
+#: ``_SUGGEST_MEMO_SIZE`` of them) for the index version that computed them.
+_SUGGEST_MEMO_MIN = 256
+_SUGGEST_MEMO_SIZE = 4096
 #: The default deployment's registry graph (a service passes its own).
 DEFAULT_REGISTRY = str(Iris().registry_graph)
 
@@ -328,6 +332,7 @@ class ConceptIndex:
         self._sorted: list[str] | None = None
         self._odd_iris: dict[int, str] = {}  # IRIs that do not end in their slug
         self._copied_postings: set[tuple[int, int]] = set()  # postings this copy owns
+        self._suggest_memo: dict[tuple[str, int], list[tuple[int, int]]] = {}
 
         for entry in entries:
             self._add_record(entry)
@@ -552,17 +557,31 @@ class ConceptIndex:
         folded = fold(q)
         if not folded:
             return []
-        slugs = self._slugs
-        candidates = sorted(
-            self._prefixed(folded), key=lambda t: (len(t[0]), t[2] > 0, t[0], slugs[t[1]])
-        )
-        found: dict[int, int] = {}
-        for _, cid, slot in candidates:
-            if cid not in found:
-                found[cid] = slot
-                if len(found) >= limit:
-                    break
-        return [(Entry._view(self, cid), self._label(cid, slot)) for cid, slot in found.items()]
+        keys = self._keys
+        lo = bisect.bisect_left(keys, folded)
+        hi = bisect.bisect_left(keys, folded + "\U0010ffff", lo)
+        # A short prefix of a big vocabulary starts thousands of labels, all sorted to find the
+        # shortest: such answers are kept for this version of the index (a write makes a new
+        # one), so autocomplete's common first letters cost that sort once.
+        memo = hi - lo > _SUGGEST_MEMO_MIN
+        found = self._suggest_memo.get((folded, limit)) if memo else None
+        if found is None:
+            slugs = self._slugs
+            candidates = sorted(
+                self._prefixed(folded), key=lambda t: (len(t[0]), t[2] > 0, t[0], slugs[t[1]])
+            )
+            chosen: dict[int, int] = {}
+            for _, cid, slot in candidates:
+                if cid not in chosen:
+                    chosen[cid] = slot
+                    if len(chosen) >= limit:
+                        break
+            found = list(chosen.items())
+            if memo:
+                if len(self._suggest_memo) >= _SUGGEST_MEMO_SIZE:
+                    self._suggest_memo.clear()
+                self._suggest_memo[(folded, limit)] = found
+        return [(Entry._view(self, cid), self._label(cid, slot)) for cid, slot in found]
 
     def did_you_mean(self, text: str, limit: int = 3) -> list[Entry]:
         """Close matches for a slug or label nobody has (cheap: candidates come from the
@@ -599,7 +618,11 @@ class ConceptIndex:
         lists.sort(key=len)
         found = list(lists[0])
         for other in lists[1:]:
-            found = [c for c in found if _contains(other, c)]
+            if len(other) <= 16 * len(found):  # one pass over `other`, in C
+                kept = set(found).intersection(other)
+                found = [c for c in found if c in kept]
+            else:  # a long posting: look each id up in it
+                found = [c for c in found if _contains(other, c)]
         return found
 
     def _ranked(self, folded: str, role: str | None, limit: int) -> list[tuple[int, int, str]]:
@@ -620,12 +643,15 @@ class ConceptIndex:
         for key, cid, slot in self._prefixed(folded):
             exact = EXACT_ALT if slot else EXACT_PREF
             offer(cid, exact if key == folded else PREFIX, self._label(cid, slot))
+        # A lower tier only adds concepts ranked after every one found so far: once there are
+        # `limit` of them, the lower tiers cannot change the answer.
         query_words = words(folded)
-        if query_words:
+        if query_words and len(best) < limit:
             for cid in self._posting(self._label_post, query_words):
                 offer(cid, WORDS, self._pref[cid])
-            for cid in self._posting(self._text_post, query_words):
-                offer(cid, TEXT, self._pref[cid])
+            if len(best) < limit:
+                for cid in self._posting(self._text_post, query_words):
+                    offer(cid, TEXT, self._pref[cid])
         slugs = self._slugs
         ranked = sorted(
             best.items(),
@@ -735,6 +761,7 @@ class ConceptIndex:
         new._flags = bytearray(self._flags)
         new._sorted = None
         new._copied_postings = set()
+        new._suggest_memo = {}
         return new
 
     def _edit_posting(self, table: dict[int, array[int]], wid: int, cid: int, add: bool) -> None:
