@@ -233,7 +233,7 @@ def test_a_big_store_s_index_is_built_in_a_child_process(
     monkeypatch.setattr(
         service_module,
         "_index_in_child",
-        lambda path, g, registry: (children.append(g), in_child(path, g, registry))[1],
+        lambda path, g, registry, memo: (children.append(g), in_child(path, g, registry, memo))[1],
     )
     service.update(
         "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> INSERT DATA { GRAPH "

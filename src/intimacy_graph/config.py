@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     rate_limit_cheap_burst: int = 2000
     #: Concept cards kept encoded in memory for the current snapshot (0: no cache).
     card_cache_size: int = Field(default=4096, ge=0)
+    #: Search results and big-prefix suggestions kept per version of the index (0: none).
+    search_memo_size: int = Field(default=4096, ge=0)
 
     store_path: Path | None = None
 
