@@ -4,8 +4,9 @@ For each dataset size: start ``intimacy-graph serve`` over the generated store, 
 has settled (the concept index is built), then ``--repeats`` times run each endpoint for
 ``--duration`` seconds at ``--concurrency`` (endpoints in a rotating order): ``health``,
 ``card`` (``/api/v1/concepts/{slug}``, 256 slugs, each asked for once before: from the card
-cache), ``search`` (``/api/v1/search?q=``, 256 phrases), ``suggest`` (``/api/v1/suggest?q=``, 256 prefixes) and ``sparql_ask`` (``ASK {}`` on
-``/sparql``: the per-request cost of the SPARQL route, issue #3). Then, one request at a time,
+cache), ``search`` (``/api/v1/search?q=``, 256 phrases), ``suggest``
+(``/api/v1/suggest?q=``, 256 prefixes) and ``sparql_ask`` (``ASK {}`` on ``/sparql``: the
+per-request cost of the SPARQL route, issue #3). Then, one request at a time,
 the same phrases through the search index and through a SPARQL ``CONTAINS`` scan over the
 labels (``bench/queries/search_contains.rq``). Medians over the repeats, the ratios and the
 verdict go to ``bench/results/<date>-api-<size>.json``. Then a second server with the card
