@@ -227,7 +227,17 @@ def _spawn(
 
 def raw_store(data: BenchData) -> Path:
     """A copy of the served store for the raw peer (hard links where possible)."""
-    target = data.root / "store-raw"
+    return _store_copy(data, "store-raw")
+
+
+def ours_store(data: BenchData) -> Path:
+    """A private copy of the store for our server, which opens it read-write (and writes its
+    snapshots beside it): other tools may have ``store/`` itself open at the same time."""
+    return _store_copy(data, "store-ours")
+
+
+def _store_copy(data: BenchData, name: str) -> Path:
+    target = data.root / name
     stamp = target / ".bench-copy"
     if stamp.exists():
         return target
@@ -390,7 +400,7 @@ def start(
             "--port",
             str(port),
             "--store",
-            str(data.store),
+            str(ours_store(data)),
         ]
         if workers is not None:
             command += ["--workers", str(workers)]

@@ -27,7 +27,8 @@ def render(result: dict[str, Any]) -> str:
         f"Dataset: {counts['concepts']:,} concepts, {result['dataset']['notes']:,} notes, "
         f"{counts['total']:,} quads ({counts['inferred']:,} inferred). "
         f"Concurrency {config['concurrency']}, {config['repeats']} × {config['duration_s']:g} s "
-        f"per query type per peer; load average {result['machine']['loadavg_start'][0]:.1f} "
+        f"per query type per peer, load from {config.get('client', 'httpx')}; "
+        f"load average {result['machine']['loadavg_start'][0]:.1f} "
         f"at start, {result['machine']['loadavg_end'][0]:.1f} at end. "
         f"Command: `{config['command']}`.",
         "",
@@ -43,8 +44,9 @@ def render(result: dict[str, Any]) -> str:
         )
     out += [
         "",
-        "| query | peer | req/s | p50 ms | p90 ms | p99 ms | server CPU ms/req | errors | rows |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| query | peer | req/s | p50 ms | p90 ms | p99 ms | server CPU ms/req "
+        "| client CPU ms/req | errors | rows |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for qname, by_peer in result["queries"].items():
         for name in names:
@@ -54,7 +56,7 @@ def render(result: dict[str, Any]) -> str:
             out.append(
                 f"| {qname} | {name} | {_f(s['throughput_rps'])} | {_f(s['p50_ms'], 2)} | "
                 f"{_f(s['p90_ms'], 2)} | {_f(s['p99_ms'], 2)} | {_f(s.get('server_cpu_ms'), 2)} "
-                f"| {s['errors']} | {rows} |"
+                f"| {_f(s.get('client_cpu_ms'), 3)} | {s['errors']} | {rows} |"
             )
     ratios = result.get("ratios") or {}
     others = [n for n in names if n != "ours"]

@@ -9,8 +9,11 @@ on a noisy machine is shared), sampling peak memory. Medians over the repeats gi
 the ratios (ours / peer) and the verdict against the targets; everything goes to
 ``bench/results/<date>-<size>.json``.
 
-Defaults are a quick run (1k concepts, concurrency 8, 3 × 3.4 s per query type per peer);
-``--full`` runs 1k, 10k and 100k.
+The load comes from ``wrk`` when it is installed (``bench/wrkload.py``: a C client that costs
+a few microseconds per request, so it does not cap the servers; any non-2xx answer stops the
+run), else from the Python generator ``bench/loadgen.py`` (``--client`` chooses). Defaults are a
+quick run (1k concepts, concurrency 8, 3 × 3.4 s per query type per peer — wrk rounds to whole
+seconds); ``--full`` runs 1k, 10k and 100k.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import generate, loadgen, peers, querymix
+from bench import generate, loadgen, peers, querymix, wrkload
 
 RESULTS = Path(__file__).resolve().parent / "results"
 OURS = "ours"
@@ -74,6 +77,18 @@ def machine() -> dict[str, Any]:
         "versions": versions,
         "loadavg_start": os.getloadavg(),
     }
+
+
+def load_data(n: int, seed: int, *, reuse_stale: bool, log: Any = print) -> generate.BenchData:
+    """The cached dataset of ``n`` concepts; with ``reuse_stale``, a complete one is used even
+    when the generator's inputs changed since (regenerating 100k takes minutes and reloads
+    Virtuoso), and the result file says so."""
+    data = generate.dataset(n, seed)
+    if reuse_stale and data.manifest_file.is_file() and data.manifest.get("complete"):
+        if data.manifest.get("fingerprint") != generate.fingerprint():
+            log(f"{data.root.name}: reusing the cached dataset although its inputs changed")
+        return data
+    return generate.ensure(n, seed, log=log)
 
 
 def median(values: list[float]) -> float:
@@ -148,24 +163,20 @@ def run_size(
                 shift = (rep + qi) % len(names)
                 for name in names[shift:] + names[:shift]:
                     peer = running[name]
-                    server_cpu, client_cpu = peer.cpu_s(), time.process_time()
+                    server_cpu = peer.cpu_s()
                     with peers.MemorySampler(peer) as sampler:
-                        outcome = asyncio.run(
-                            loadgen.run_load(
-                                peer.url,
-                                qtexts,
-                                concurrency=args.concurrency,
-                                duration_s=args.duration,
-                                timeout_s=args.timeout,
-                            )
-                        )
+                        summary, client_cpu = load(args, peer.url, qtexts)
                     server_cpu = peer.cpu_s() - server_cpu
-                    client_cpu = time.process_time() - client_cpu
                     peak[name] = max(peak[name], sampler.peak_mb)
-                    done = max(outcome.requests + outcome.errors, 1)
+                    done = max(summary["requests"] + summary["errors"], 1)
+                    if summary["errors"] and args.client == "wrk":
+                        raise LoadError(
+                            f"{name} answered {summary['errors']} {qname} requests with an "
+                            f"error: {summary['error_samples']}"
+                        )
                     runs[qname][name].append(
                         {
-                            **outcome.summary(),
+                            **summary,
                             "server_cpu_ms_per_request": round(server_cpu / done * 1000, 4),
                             "client_cpu_ms_per_request": round(client_cpu / done * 1000, 4),
                         }
@@ -190,6 +201,35 @@ def run_size(
             }
     result["ratios"] = ratios(result, names)
     return result
+
+
+class LoadError(RuntimeError):
+    """A peer answered with errors under load (the wrk mode stops the run)."""
+
+
+def load(args: argparse.Namespace, url: str, texts: list[str]) -> tuple[dict[str, Any], float]:
+    """One load window with the chosen client: its summary and the client's CPU seconds."""
+    if args.client == "wrk":
+        outcome = wrkload.run_load(
+            url,
+            texts,
+            concurrency=args.concurrency,
+            duration_s=args.duration,
+            timeout_s=args.timeout,
+            threads=args.wrk_threads,
+        )
+        return outcome.summary(), outcome.client_cpu_s
+    started = time.process_time()
+    result = asyncio.run(
+        loadgen.run_load(
+            url,
+            texts,
+            concurrency=args.concurrency,
+            duration_s=args.duration,
+            timeout_s=args.timeout,
+        )
+    )
+    return {**result.summary(), "client": "httpx"}, time.process_time() - started
 
 
 def ratios(result: dict[str, Any], names: list[str]) -> dict[str, Any]:
@@ -303,7 +343,7 @@ def table(result: dict[str, Any], names: list[str]) -> str:
     lines.append("")
     lines.append(
         f"{'query':22} {'peer':16} {'req/s':>9} {'p50 ms':>9} {'p90 ms':>9} "
-        f"{'p99 ms':>9} {'CPU ms/req':>10} {'errors':>7} {'rows':>6}"
+        f"{'p99 ms':>9} {'CPU ms/req':>10} {'client ms':>9} {'errors':>7} {'rows':>6}"
     )
     for qname, by_peer in result["queries"].items():
         for name in names:
@@ -312,7 +352,7 @@ def table(result: dict[str, Any], names: list[str]) -> str:
             lines.append(
                 f"{qname:22} {name:16} {s['throughput_rps']:9.1f} {s['p50_ms']:9.2f} "
                 f"{s['p90_ms']:9.2f} {s['p99_ms']:9.2f} {s['server_cpu_ms']:10.3f} "
-                f"{s['errors']:7} {rows:>6}"
+                f"{s['client_cpu_ms']:9.3f} {s['errors']:7} {rows:>6}"
             )
     if result.get("ratios"):
         others = [n for n in names if n != OURS]
@@ -366,9 +406,22 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="our server's SPARQL workers (default: the server's default)",
     )
+    parser.add_argument(
+        "--client",
+        choices=("auto", "wrk", "httpx"),
+        default="auto",
+        help="load generator: wrk (C; durations round to whole seconds; any non-2xx answer "
+        "stops the run), httpx (bench/loadgen.py), auto = wrk when installed (default)",
+    )
+    parser.add_argument("--wrk-threads", type=int, default=1, help="wrk -t (1 or 2)")
     parser.add_argument("--queries", default="", help="comma-separated subset of the mix")
     parser.add_argument("--no-overhead", action="store_true", help="skip the ASK {} probe")
     parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
+    parser.add_argument(
+        "--reuse-stale",
+        action="store_true",
+        help="use a complete cached dataset even if the generator's inputs changed since",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
 
@@ -376,6 +429,10 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, stop)
+    if args.client == "auto":
+        args.client = "wrk" if wrkload.available() else "httpx"
+        if args.client == "httpx":
+            print("wrk not found: using the Python load generator", file=sys.stderr)
     sizes = ["1k", "10k", "100k"] if args.full else args.sizes.split(",")
     wanted = [p.strip() for p in args.peers.split(",") if p.strip()]
     names = [p for p in wanted if peers.available(p)]
@@ -391,11 +448,11 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     for size in sizes:
         n = generate.parse_size(size)
-        data = generate.ensure(n, args.seed, log=log)
+        data = load_data(n, args.seed, reuse_stale=args.reuse_stale, log=log)
         counts = data.manifest["counts"]
         log(
             f"== {data.label}: {counts['concepts']:,} concepts, {counts['total']:,} quads; "
-            f"peers: {', '.join(names)}; concurrency {args.concurrency}, "
+            f"peers: {', '.join(names)}; client {args.client}, concurrency {args.concurrency}, "
             f"{args.repeats} x {args.duration:g}s per query type per peer"
         )
         info = machine()
@@ -405,7 +462,9 @@ def main(argv: list[str] | None = None) -> int:
         result["config"] = {
             "command": command,
             "concurrency": args.concurrency,
-            "duration_s": args.duration,
+            "client": args.client,
+            "wrk_threads": args.wrk_threads if args.client == "wrk" else None,
+            "duration_s": round(args.duration) if args.client == "wrk" else args.duration,
             "repeats": args.repeats,
             "ready_repeats": args.ready_repeats,
             "timeout_s": args.timeout,
@@ -413,6 +472,7 @@ def main(argv: list[str] | None = None) -> int:
             "seed": args.seed,
             "peers": names,
             "values_per_query": querymix.PER_QUERY,
+            "dataset_current": data.manifest.get("fingerprint") == generate.fingerprint(),
         }
         result["targets"] = targets(result, n)
         result["wall_s"] = round(time.time() - started, 1)
