@@ -340,8 +340,8 @@ def run_size(data: generate.BenchData, args: argparse.Namespace, log: Any) -> di
         result["server"]["peak_after_rss_mb"] = peer.memory().rss_mb
     finally:
         peer.stop()
-    log("  card cache off:")
-    peer = start_server(data, data.root / "logs", args.src, {"INTIMACY_GRAPH_CARD_CACHE_SIZE": "0"})
+    log("  card cache and search memos off:")
+    peer = start_server(data, data.root / "logs", args.src, NO_CACHES)
     try:
         result["endpoints_uncached"] = measure(
             peer, workload(peer.url, params), UNCACHED, args, log

@@ -69,6 +69,8 @@ EDGE_NAMES = {
     str(IG.seeAlso): "see-also",
     str(SKOS.broader): "broader",
 }
+#: Edge names that say only that two concepts are linked, not how.
+GENERIC_EDGES = frozenset({"related", "see-also", "broader"})
 
 
 def _str(row: Row, key: str) -> str | None:
@@ -371,9 +373,10 @@ def paths(
     if not found:
         return []
     results: list[list[dict[str, Any]]] = []
+    gathered = max_paths * 10  # then the most specific are kept
 
     def walk(node: str, suffix: list[dict[str, Any]]) -> None:
-        if len(results) >= max_paths:
+        if len(results) >= gathered:
             return
         if node == start:
             results.append(suffix)
@@ -392,4 +395,12 @@ def paths(
             walk(parent, [step, *suffix])
 
     walk(goal, [])
-    return results
+    # Typed steps (mechanism, benefit, …) say more than generic ones (related, see also,
+    # broader): paths with fewer generic steps first, then in a stable order.
+    results.sort(
+        key=lambda path: (
+            sum(step["relation"] in GENERIC_EDGES for step in path),
+            [(step["relation"], step["to"]["@id"]) for step in path],
+        )
+    )
+    return results[:max_paths]

@@ -222,6 +222,8 @@ def test_path(server: Server) -> None:
         ("oxytocin", "mechanism", "emotional-intimacy", "backward"),
         ("emotional-intimacy", "benefit", "relationship-satisfaction", "forward"),
     ) in shapes
+    # the most specific path first: typed steps before "related"
+    assert [s["relation"] for s in body["paths"][0]] == ["mechanism", "benefit"]
     step = body["paths"][0][0]
     assert step["edge"]["subject"].endswith("/emotional-intimacy")
     assert get(server, "/concepts/trust/path/trust").json()["length"] == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, NoReturn
 from urllib.parse import urlencode
@@ -70,14 +71,24 @@ def _json(
     return JSONResponse(body, status_code=status, headers=common, media_type=m.LD)
 
 
-def _card_cache(request: Request, service: Service) -> GenerationCache[str, EncodedCard]:
-    """The app's cache of encoded concept cards (``Settings.card_cache_size`` of them)."""
-    cache: GenerationCache[str, EncodedCard] | None = getattr(request.app.state, "card_cache", None)
-    if cache is None:
-        # Over a remote store other replicas write too, unseen here: read cards live.
-        cache = GenerationCache(0 if service.remote else service.settings.card_cache_size)
-        request.app.state.card_cache = cache
-    return cache
+def _response_cache(
+    request: Request, service: Service, name: str
+) -> GenerationCache[str, EncodedBody]:
+    """One of the app's caches of encoded responses: ``card`` (``Settings.card_cache_size``;
+    off over a remote store, where other replicas write unseen), ``search`` and ``suggest``
+    (``Settings.search_memo_size``, keyed by the search index's generation)."""
+    caches: dict[str, GenerationCache[str, EncodedBody]] | None = getattr(
+        request.app.state, "response_caches", None
+    )
+    if caches is None:
+        settings = service.settings
+        caches = {
+            "card": GenerationCache(0 if service.remote else settings.card_cache_size),
+            "search": GenerationCache(settings.search_memo_size),
+            "suggest": GenerationCache(settings.search_memo_size),
+        }
+        request.app.state.response_caches = caches
+    return caches[name]
 
 
 def _index(service: Service) -> ConceptIndex:
@@ -185,15 +196,20 @@ async def get_concept(request: Request, service: ServiceDep, slug: Slug) -> Resp
     # The generation first, then the reader (see intimacy_graph.cache): a card is computed,
     # encoded and gzipped once per snapshot and served from memory until the next write.
     generation = _generation(service)
-    cache = _card_cache(request, service)
+    cache = _response_cache(request, service, "card")
     cached = cache.get(generation, slug)
     if cached is None:
         reader = _reader(service)
         card = await run_in_threadpool(concepts.concept_card, reader, service.iris, slug)
         if card is None:
             _not_found(service, slug)
-        cached = _encoded_card(card, generation, slug)
+        cached = _encoded(card, f"{generation}:card:{slug}")
         cache.put(generation, slug, cached)
+    return _send(request, cached)
+
+
+def _send(request: Request, cached: EncodedBody) -> Response:
+    """An encoded JSON-LD body: 304 for a matching If-None-Match, gzip when accepted."""
     headers = {
         "ETag": cached.etag,
         "Cache-Control": "public, max-age=30",
@@ -208,19 +224,19 @@ async def get_concept(request: Request, service: ServiceDep, slug: Slug) -> Resp
 
 
 @dataclass(frozen=True)
-class EncodedCard:
-    """A concept card as sent: the JSON-LD bytes, gzipped once, and its ETag."""
+class EncodedBody:
+    """A JSON-LD response body as sent: the bytes, gzipped once, and its ETag."""
 
     body: bytes
     gzipped: bytes
     etag: str
 
 
-def _encoded_card(card: dict[str, Any], generation: int, slug: str) -> EncodedCard:
-    body = bytes(JSONResponse(card).body)
-    tag = hashlib.sha256(f"{generation}:card:{slug}".encode()).hexdigest()[:20]
-    # mtime=0: the same card gives the same bytes (ETags name the representation)
-    return EncodedCard(body, gzip.compress(body, compresslevel=6, mtime=0), f'W/"{tag}"')
+def _encoded(value: Any, identity: str) -> EncodedBody:
+    body = bytes(JSONResponse(value).body)
+    tag = hashlib.sha256(identity.encode()).hexdigest()[:20]
+    # mtime=0: the same body gives the same bytes (ETags name the representation)
+    return EncodedBody(body, gzip.compress(body, compresslevel=6, mtime=0), f'W/"{tag}"')
 
 
 def _accepts_gzip(header: str) -> bool:
@@ -232,6 +248,21 @@ def _accepts_gzip(header: str) -> bool:
             q = params.replace(" ", "").lower().removeprefix("q=")
             return not params.strip() or q.rstrip("0").rstrip(".") not in ("0", "")
     return False
+
+
+def _from_index(
+    request: Request, service: Service, name: str, make: Callable[[ConceptIndex], Any]
+) -> Response:
+    """A response computed from the search index, kept for the index's generation and
+    keyed by the query string (a write makes a new index, and so a new generation)."""
+    index = _index(service)
+    key = str(sorted(request.query_params.multi_items()))
+    cache = _response_cache(request, service, name)
+    cached = cache.get(index.generation, key)
+    if cached is None:
+        cached = _encoded(make(index), f"{index.generation}:{name}:{key}")
+        cache.put(index.generation, key, cached)
+    return _send(request, cached)
 
 
 @router.get(
@@ -386,11 +417,9 @@ async def search(
         raise UnusableInputError(
             f"Unknown role {role!r}; use one of {', '.join(ROLE_CLASSES)}.", code="bad-parameter"
         )
-    hits = _index(service).search(q, role=role, limit=limit)
-    return _json(
-        request,
-        service,
-        {
+
+    def make(index: ConceptIndex) -> dict[str, Any]:
+        return {
             "@context": "/context.jsonld",
             "q": q,
             "role": role,
@@ -405,11 +434,12 @@ async def search(
                     "definition": h.entry.definition,
                     "roles": sorted(h.entry.roles),
                 }
-                for h in hits
+                for h in index.search(q, role=role, limit=limit)
             ],
             "ranking": list(MATCH_NAMES),
-        },
-    )
+        }
+
+    return _from_index(request, service, "search", make)
 
 
 @router.get(
@@ -425,18 +455,17 @@ async def suggest(
     q: Annotated[str, Query(min_length=1, max_length=100)],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> Response:
-    found = _index(service).suggest(q, limit)
-    return _json(
-        request,
-        service,
-        {
+    def make(index: ConceptIndex) -> dict[str, Any]:
+        found = index.suggest(q, limit)
+        return {
             "q": q,
             "items": [
                 {"@id": e.iri, "slug": e.slug, "prefLabel": e.pref, "matched": label}
                 for e, label in found
             ],
-        },
-    )
+        }
+
+    return _from_index(request, service, "suggest", make)
 
 
 # -- studies, notes ------------------------------------------------------------------------------
