@@ -51,7 +51,7 @@ import httpx
 import pyoxigraph as ox
 
 from bench import generate, loadgen, peers, querymix
-from bench.run import machine, median
+from bench.run import machine, median, portable_config
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = Path(__file__).resolve().parent.parent
@@ -478,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
         result = run_size(data, args, lambda m: print(m, flush=True))
         result["dataset"] = {**manifest, "stale_fingerprint": stale}
         result["machine"] = {**info, "loadavg_end": os.getloadavg()}
-        result["config"] = {**{k: str(v) for k, v in vars(args).items()}, "command": command}
+        result["config"] = {**portable_config(args), "command": command}
         result["wall_s"] = round(time.time() - started, 1)
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
         label = f"-{args.label}" if args.label else ""

@@ -30,7 +30,7 @@ if __package__ in (None, ""):
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
 from bench import generate, peers, querymix
-from bench.run import machine, median
+from bench.run import machine, median, portable_config
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         info = machine()
         result = run_size(data, args)
         result["machine"] = {**info, "loadavg_end": os.getloadavg()}
-        result["config"] = {k: str(v) for k, v in vars(args).items()}
+        result["config"] = portable_config(args)
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
         path = args.out / f"{stamp}-remote-{data.label}.json"
         path.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")

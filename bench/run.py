@@ -50,6 +50,18 @@ LOOKUPS = ("lookup_iri", "lookup_label")
 CARD = "concept_card"
 
 
+def portable_config(args: Any) -> dict[str, str]:
+    """A run's arguments for its result file, paths inside the repository relative to it (no
+    machine paths in committed results)."""
+    root = RESULTS.parent.parent
+    out: dict[str, str] = {}
+    for key, value in vars(args).items():
+        if isinstance(value, Path) and value.resolve().is_relative_to(root):
+            value = value.resolve().relative_to(root).as_posix()
+        out[key] = str(value)
+    return out
+
+
 def machine() -> dict[str, Any]:
     cpu = "unknown"
     with contextlib.suppress(OSError):
