@@ -48,7 +48,6 @@ if __package__ in (None, ""):  # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
-import pyoxigraph as ox
 
 from bench import generate, loadgen, peers, querymix
 from bench.run import machine, median, portable_config
@@ -192,17 +191,7 @@ def workload(base: str, params: dict[str, Any]) -> dict[str, list[str]]:
 def server_store(data: generate.BenchData) -> Path:
     """A copy of the generated store for this bench (hard links), so that other benches can
     serve the original at the same time (RocksDB allows one opener per folder)."""
-    target = data.root / "store-api"
-    stamp = target / ".bench-copy"
-    if not stamp.exists():
-        shutil.rmtree(target, ignore_errors=True)
-        source = ox.Store.read_only(str(data.store))
-        try:
-            source.backup(str(target))
-        finally:
-            del source
-        stamp.write_text("copy of store/\n")
-    return target
+    return peers._store_copy(data, "store-api")
 
 
 def start_server(
