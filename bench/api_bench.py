@@ -199,17 +199,9 @@ def start_server(
 ) -> peers.Peer:
     """``intimacy-graph serve`` over a copy of ``data``'s store on a free loopback port,
     settled."""
-    port = peers.free_port()
-    command = [sys.executable, "-m", "intimacy_graph.cli", "serve", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--store", str(server_store(data))]
-    # the per-client rate limits (issue #3's safety) would throttle one load generator
-    env = {f"INTIMACY_GRAPH_RATE_LIMIT_{c}_PER_S": "0" for c in ("EXPENSIVE", "CHEAP")}
-    env.update(extra_env or {})
-    if src:
-        env["PYTHONPATH"] = str(src)
+    env = {**(extra_env or {}), **({"PYTHONPATH": str(src)} if src else {})}
     log = logs / "api-bench-ours.log"
-    started = time.monotonic()
-    process = peers._spawn(command, log, cwd=ROOT, env=env)
+    process, port, started = peers.spawn_ours(["--store", str(server_store(data))], log, env)
     url = f"http://127.0.0.1:{port}"
     peer = peers.Peer("ours", url, process, log)
     try:

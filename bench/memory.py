@@ -119,15 +119,9 @@ def wait_index(base: str, process: Any, timeout_s: float) -> float:
 
 def start(store: Path, logs: Path, workers: int | None) -> tuple[peers.Peer, dict[str, Any]]:
     """Start one server; time it to its first SPARQL answer, to its index, to settled."""
-    port = peers.free_port()
-    command = [sys.executable, "-m", "intimacy_graph.cli", "serve", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--store", str(store)]
-    if workers is not None:
-        command += ["--workers", str(workers)]
-    env = {f"INTIMACY_GRAPH_RATE_LIMIT_{c}_PER_S": "0" for c in ("EXPENSIVE", "CHEAP")}
+    more = ["--workers", str(workers)] if workers is not None else []
     log = logs / "memory-ours.log"
-    started = time.monotonic()
-    process = peers._spawn(command, log, cwd=ROOT, env=env)
+    process, port, started = peers.spawn_ours(["--store", str(store), *more], log)
     base = f"http://127.0.0.1:{port}"
     peer = peers.Peer("ours", base, process, log)
     try:

@@ -378,6 +378,20 @@ def prepare_virtuoso(data: BenchData, logs: Path, log: Any = print) -> None:
 # ------------------------------------------------------------------------------- starting
 
 
+def spawn_ours(
+    args: list[str], log: Path, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], int, float]:
+    """``intimacy-graph serve`` with ``args`` on a free loopback port, without the per-client
+    rate limits (a load generator is one client by design): the process, its port and the
+    monotonic time it was started."""
+    port = free_port()
+    command = [sys.executable, "-m", "intimacy_graph.cli", "serve", "--host", "127.0.0.1"]
+    command += ["--port", str(port), *args]
+    no_limits = {f"INTIMACY_GRAPH_RATE_LIMIT_{c}_PER_S": "0" for c in ("EXPENSIVE", "CHEAP")}
+    started = time.monotonic()
+    return _spawn(command, log, cwd=ROOT, env={**no_limits, **(env or {})}), port, started
+
+
 def start(
     name: str,
     data: BenchData,
@@ -389,29 +403,10 @@ def start(
     """Start one peer over ``data`` and wait until it answers a SPARQL ASK."""
     logs.mkdir(parents=True, exist_ok=True)
     if name == "ours":
-        port = free_port()
-        command = [
-            sys.executable,
-            "-m",
-            "intimacy_graph.cli",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--store",
-            str(ours_store(data)),
-        ]
-        if workers is not None:
-            command += ["--workers", str(workers)]
+        more = ["--workers", str(workers)] if workers is not None else []
+        args = ["--store", str(ours_store(data)), *more]
+        process, port, started = spawn_ours(args, logs / "ours.log")
         url = f"http://127.0.0.1:{port}/sparql"
-        started = time.monotonic()
-        # No rate limit: the load generator is one client by design.
-        no_limits = {
-            "INTIMACY_GRAPH_RATE_LIMIT_EXPENSIVE_PER_S": "0",
-            "INTIMACY_GRAPH_RATE_LIMIT_CHEAP_PER_S": "0",
-        }
-        process = _spawn(command, logs / "ours.log", cwd=ROOT, env=no_limits)
         extra: dict[str, Any] = {"workers": workers}
     elif name == "raw-pyoxigraph":
         store = raw_store(data)

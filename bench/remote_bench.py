@@ -33,7 +33,6 @@ from bench import generate, peers, querymix
 from bench.run import machine, median, portable_config
 
 RESULTS = Path(__file__).resolve().parent / "results"
-ROOT = Path(__file__).resolve().parent.parent
 TARGET = 1.3  # ours / direct, latency
 
 
@@ -53,14 +52,10 @@ def ask(endpoint: str, query: str, timeout_s: float) -> tuple[float, int]:
 
 def start_ours(virtuoso: peers.Peer, logs: Path, store: Path) -> peers.Peer:
     """``intimacy-graph serve`` with the remote backend in front of ``virtuoso``."""
-    port = peers.free_port()
-    command = [sys.executable, "-m", "intimacy_graph.cli", "serve", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--store", str(store), "--backend", "sparql"]
-    command += ["--remote-flavour", "virtuoso", "--query-endpoint", virtuoso.url]
-    env = {f"INTIMACY_GRAPH_RATE_LIMIT_{c}_PER_S": "0" for c in ("EXPENSIVE", "CHEAP")}
+    args = ["--store", str(store), "--backend", "sparql", "--remote-flavour", "virtuoso"]
+    args += ["--query-endpoint", virtuoso.url]
     log = logs / "remote-ours.log"
-    started = time.monotonic()
-    process = peers._spawn(command, log, cwd=ROOT, env=env)
+    process, port, started = peers.spawn_ours(args, log)
     url = f"http://127.0.0.1:{port}/sparql"
     peer = peers.Peer("ours-on-virtuoso", url, process, log)
     try:
