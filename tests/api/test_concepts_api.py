@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from rdflib import Graph, URIRef
@@ -350,3 +352,16 @@ def test_openapi_documents_every_route(server: Server) -> None:
         "/sparql",
     ):
         assert path in spec["paths"], path
+
+
+def test_readiness_tells_when_search_is_ready(server: Server) -> None:
+    deadline = time.monotonic() + 60
+    while True:  # the index is built in the background after start-up
+        body = httpx.get(server.url + "/api/v1/ready", timeout=10).json()
+        if body["search_ready"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert body["ready"] is True and body["workers"] >= 1
+    assert body["search_ready"] is True
+    assert body["search_generation"] == body["generation"]
+    assert get(server, "/suggest", q="emo").status_code == 200

@@ -74,6 +74,12 @@ class Ready(Model):
     generation: int | None = Field(None, description="Snapshot generation (grows with every write)")
     workers: int
     worker_restarts: int
+    search_ready: bool = Field(
+        False, description="The search index is built (search, suggest and slug checks answer)"
+    )
+    search_generation: int | None = Field(
+        None, description="Snapshot generation the search index reflects"
+    )
     code: str | None = Field(None, description="`not-ready` while starting (503)")
     message: str | None = None
 
@@ -590,7 +596,14 @@ _STEP = {
 
 EXAMPLES: dict[str, dict[str, Any]] = {
     "health": {"status": "ok", "version": "0.1.0"},
-    "ready": {"ready": True, "generation": 1, "workers": 2, "worker_restarts": 0},
+    "ready": {
+        "ready": True,
+        "generation": 1,
+        "workers": 2,
+        "worker_restarts": 0,
+        "search_ready": True,
+        "search_generation": 1,
+    },
     "concepts": {
         "@context": "/context.jsonld",
         "total": 8,

@@ -46,6 +46,8 @@ async def health() -> JSONResponse:
                         "generation": None,
                         "workers": 2,
                         "worker_restarts": 0,
+                        "search_ready": False,
+                        "search_generation": None,
                     }
                 }
             },
@@ -56,6 +58,7 @@ async def ready(request: Request) -> JSONResponse:
     # the service straight from app state: no dependency solving on a polled route
     service: Service = request.app.state.service
     snapshot = service.snapshot
+    index = service.index
     body = {
         **(
             {}
@@ -66,5 +69,9 @@ async def ready(request: Request) -> JSONResponse:
         "generation": snapshot.generation if snapshot else None,
         "workers": service.workers.size,
         "worker_restarts": service.workers.restarts,
+        # built in the background after start-up and kept in step with writes: until it is
+        # there, search and suggest answer 503 while SPARQL already works
+        "search_ready": index is not None,
+        "search_generation": index.generation if index is not None else None,
     }
     return JSONResponse(body, status_code=200 if service.ready else 503)
