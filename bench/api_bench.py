@@ -32,11 +32,8 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import signal
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -49,7 +46,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` importable
 
 import httpx
 
-from bench import generate, loadgen, peers, querymix
+from bench import generate, loadgen, peers, querymix, wrkload
 from bench.run import machine, median, portable_config
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -57,26 +54,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ENDPOINTS = ("health", "card", "search", "suggest", "sparql_ask")
 UNCACHED = ("health", "card", "search", "suggest")
 NO_CACHES = {"INTIMACY_GRAPH_CARD_CACHE_SIZE": "0", "INTIMACY_GRAPH_SEARCH_MEMO_SIZE": "0"}
-WRK = shutil.which("wrk")
-WRK_SCRIPT = """
-local paths = {%s}
-local i = 0
-request = function()
-  i = i + 1
-  -- as HTTP clients do (httpx, requests, browsers): the card route sends gzip when asked
-  local headers = {["Accept"] = "application/json", ["Accept-Encoding"] = "gzip"}
-  return wrk.format("GET", paths[(i %% #paths) + 1], headers)
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    "WRK-JSON {\\"requests\\":%%d,\\"duration_us\\":%%d,\\"bytes\\":%%d,\\"status\\":%%d,"
-    .. "\\"connect\\":%%d,\\"read\\":%%d,\\"write\\":%%d,\\"timeout\\":%%d,"
-    .. "\\"p50_us\\":%%d,\\"p90_us\\":%%d,\\"p99_us\\":%%d}\\n",
-    summary.requests, summary.duration, summary.bytes, e.status, e.connect, e.read, e.write,
-    e.timeout, latency:percentile(50), latency:percentile(90), latency:percentile(99)))
-end
-"""
 
 
 async def run_get(
@@ -131,43 +108,6 @@ async def run_get(
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         result.elapsed_s = time.perf_counter() - started
     return result
-
-
-def run_get_wrk(
-    urls: Sequence[str], *, concurrency: int, duration_s: float, timeout_s: float = 120.0
-) -> dict[str, Any]:
-    """The same GETs as :func:`run_get`, driven by ``wrk`` (bounded by ``duration_s``); the
-    summary in :meth:`bench.loadgen.LoadResult.summary`'s shape, wrk's percentiles."""
-    assert WRK is not None
-    loadgen.check_loopback(urls[0])
-    base = urls[0].split("/", 3)
-    origin, paths = "/".join(base[:3]), ["/" + u.split("/", 3)[3] for u in urls]
-    window = min(duration_s, loadgen.MAX_DURATION_S)
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths))
-    threads = min(concurrency, os.cpu_count() or 1)
-    command = [WRK, "-t", str(threads), "-c", str(concurrency), "-d", f"{window:g}s"]
-    command += ["--timeout", f"{timeout_s:g}s", "-s", script.name, origin]
-    try:
-        out = subprocess.run(
-            command, capture_output=True, text=True, timeout=window + timeout_s, check=True
-        ).stdout
-    finally:
-        os.unlink(script.name)
-    line = next(x for x in out.splitlines() if x.startswith("WRK-JSON "))
-    data = json.loads(line.removeprefix("WRK-JSON "))
-    errors = sum(data[k] for k in ("status", "connect", "read", "write", "timeout"))
-    result = loadgen.LoadResult(urls[0], concurrency)
-    result.requests = data["requests"] - data["status"]
-    result.errors = errors
-    result.elapsed_s = data["duration_us"] / 1e6
-    result.bytes_received = data["bytes"]
-    summary = result.summary()
-    for q in (50, 90, 99):
-        summary[f"p{q}_ms"] = round(data[f"p{q}_us"] / 1000, 3)
-    if errors:
-        summary["error_samples"] = [f"wrk: {data}"]
-    return summary
 
 
 def _unquote_literal(n3: str) -> str:
@@ -265,12 +205,13 @@ def measure(
                     )
                 ).summary()
             elif args.client == "wrk":
-                summary = run_get_wrk(
+                summary = wrkload.run_get(
                     urls[name],
                     concurrency=args.concurrency,
                     duration_s=args.duration,
                     timeout_s=args.timeout,
-                )
+                    threads=min(args.concurrency, os.cpu_count() or 1),
+                ).summary()
             else:
                 summary = asyncio.run(
                     run_get(
@@ -424,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--client",
         choices=("wrk", "python"),
-        default="wrk" if WRK else "python",
+        default="wrk" if wrkload.available() else "python",
         help="load generator for the GET routes (default: wrk when installed)",
     )
     parser.add_argument("--src", type=Path, default=None, help="serve the package in DIR")

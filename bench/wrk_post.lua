@@ -1,7 +1,8 @@
 -- POST form-encoded SPARQL queries with wrk, cycling through a file of request bodies.
 --
--- Used by bench/wrkload.py:  wrk -t T -c C -d Ns -s bench/wrk_post.lua URL -- BODIES
--- BODIES holds one `query=...` body per line (form-encoded, so no body contains a newline).
+-- Used by bench/wrkload.py:  wrk -t T -c C -d Ns -s bench/wrk_post.lua URL -- BODIES T [GET]
+-- BODIES holds one `query=...` body per line (form-encoded, so no body contains a newline);
+-- with GET, one path per line instead (bench/api_bench.py's routes).
 -- Thread k of T sends bodies k, k+T, k+2T, ... so one thread cycles through them in file order,
 -- as bench/loadgen.py does (wrk builds one request ahead at start-up, so it begins at the
 -- second). A response outside 200-299 counts as an error (wrk's own counter also accepts 3xx).
@@ -27,18 +28,28 @@ function init(args)
     error("no request bodies in " .. tostring(args[1]))
   end
   step = tonumber(args[2]) or 1
+  method = args[3] or "POST"
   index = id
   non2xx = 0
   sample = ""
-  wrk.method = "POST"
-  wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-  wrk.headers["Accept"] = "application/sparql-results+json"
+  if method == "GET" then  -- each line a path (with its query string)
+    wrk.method = "GET"
+    wrk.headers["Accept"] = "application/json"
+    wrk.headers["Accept-Encoding"] = "gzip"
+  else
+    wrk.method = "POST"
+    wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+    wrk.headers["Accept"] = "application/sparql-results+json"
+  end
 end
 
 function request()
-  local body = bodies[(index % #bodies) + 1]
+  local line = bodies[(index % #bodies) + 1]
   index = index + step
-  return wrk.format("POST", nil, nil, body)
+  if method == "GET" then
+    return wrk.format("GET", line)
+  end
+  return wrk.format("POST", nil, nil, line)
 end
 
 function response(status, headers, body)

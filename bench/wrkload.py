@@ -123,13 +123,46 @@ def run_load(
     timeout_s: float = 60.0,
     threads: int = 1,
 ) -> WrkResult:
-    """Run wrk against ``url`` for ``duration_s`` (rounded to whole seconds, at least 1)."""
+    """POST ``queries`` to the SPARQL endpoint ``url`` for ``duration_s`` (rounded to whole
+    seconds, at least 1)."""
+    if not queries:
+        raise ValueError("no queries to send")
+    lines = [body(q) for q in queries]
+    return _run(url, lines, "POST", concurrency, duration_s, timeout_s, threads)
+
+
+def run_get(
+    urls: Sequence[str],
+    *,
+    concurrency: int = 8,
+    duration_s: float = 10.0,
+    timeout_s: float = 60.0,
+    threads: int = 1,
+) -> WrkResult:
+    """GET ``urls`` (one server; ``Accept: application/json`` and ``Accept-Encoding: gzip``,
+    as HTTP clients send them) round-robin, as :func:`run_load` does with queries."""
+    if not urls:
+        raise ValueError("no URLs to send")
+    origin = "/".join(urls[0].split("/", 3)[:3])
+    if any(not u.startswith(origin + "/") for u in urls):
+        raise ValueError(f"every URL must be on {origin}")
+    paths = ["/" + u.split("/", 3)[3] for u in urls]
+    return _run(origin, paths, "GET", concurrency, duration_s, timeout_s, threads)
+
+
+def _run(
+    url: str,
+    lines: Sequence[str],
+    method: str,
+    concurrency: int,
+    duration_s: float,
+    timeout_s: float,
+    threads: int,
+) -> WrkResult:
     check_loopback(url)
     binary = wrk_path()
     if binary is None:
         raise WrkError("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
-    if not queries:
-        raise ValueError("no queries to send")
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     threads = max(1, min(threads, concurrency))
@@ -137,7 +170,7 @@ def run_load(
     timeout = max(1, math.ceil(timeout_s))
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
         bodies = Path(tmp) / "bodies.txt"
-        bodies.write_text("".join(body(q) + "\n" for q in queries), encoding="utf-8")
+        bodies.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
         command = [
             binary,
             "-t",
@@ -154,6 +187,7 @@ def run_load(
             "--",
             str(bodies),
             str(threads),
+            method,
         ]
         out_path = Path(tmp) / "out.txt"
         with out_path.open("wb") as out:

@@ -29,6 +29,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(answer)
 
+    def do_GET(self) -> None:
+        self.seen.append(self.path)
+        ok = self.headers["Accept-Encoding"] == "gzip" and "refuse" not in self.path
+        answer = b"{}"
+        self.send_response(200 if ok else 404)
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
     def log_message(self, *args: object) -> None:
         return None
 
@@ -86,3 +95,16 @@ def test_a_non_2xx_answer_is_an_error(server: str) -> None:
     result = wrkload.run_load(server, ["refuse me"], concurrency=1, duration_s=1)
     assert result.errors > 0 and result.requests == 0
     assert result.error_samples and result.error_samples[0].startswith("HTTP 400")
+
+
+def test_gets_cycle_through_the_urls_and_count_errors(server: str) -> None:
+    require_wrk()
+    origin = server.removesuffix("/sparql")
+    paths = [f"/api/v1/concepts/c{i}?q=a%20b" for i in range(4)]
+    result = wrkload.run_get([origin + p for p in paths], concurrency=1, duration_s=1)
+    assert result.errors == 0 and result.requests > 4
+    assert sorted(_Handler.seen[:4]) == sorted(paths)
+    refused = wrkload.run_get([origin + "/refuse"], concurrency=1, duration_s=1)
+    assert refused.requests == 0 and refused.errors > 0
+    with pytest.raises(ValueError, match="every URL"):
+        wrkload.run_get([origin + "/a", "http://127.0.0.2:1/b"], concurrency=1, duration_s=1)
