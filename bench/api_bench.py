@@ -11,7 +11,7 @@ the same phrases through the search index and through a SPARQL ``CONTAINS`` scan
 labels (``bench/queries/search_contains.rq``). Medians over the repeats, the ratios and the
 verdict go to ``bench/results/<date>-api-<size>.json``. Then a second server with the card
 cache switched off (``INTIMACY_GRAPH_CARD_CACHE_SIZE=0``) runs ``health`` and ``card`` the same
-way, and ``search`` and ``suggest`` with the index's per-version memos off
+way, and ``search`` and ``suggest`` with their per-index-version answer caches off
 (``INTIMACY_GRAPH_SEARCH_MEMO_SIZE=0``): every card computed from the store and every search
 ranked afresh, as for what nobody asked for since the last write.
 
@@ -262,7 +262,7 @@ def run_size(data: generate.BenchData, args: argparse.Namespace, log: Any) -> di
         result["server"]["peak_after_rss_mb"] = peer.memory().rss_mb
     finally:
         peer.stop()
-    log("  card cache and search memos off:")
+    log("  card cache and search-answer caches off:")
     peer = start_server(data, data.root / "logs", args.src, NO_CACHES)
     try:
         result["endpoints_uncached"] = measure(

@@ -160,13 +160,12 @@ def test_search_takes_only_the_tiers_it_needs(big_index: tuple[ConceptIndex, lis
                 assert index.search(q, role=role, limit=limit) == everything[:limit], (q, limit)
 
 
-def test_suggestions_for_big_prefixes_are_kept_per_index_version(
+def test_suggestions_for_big_prefixes_are_the_shortest_labels(
     big_index: tuple[ConceptIndex, list[Entry]],
 ) -> None:
     index, entries = big_index
     for q in ("a", "ab", "b", "ba", "bet", "Ab"):
         first = [(e.slug, label) for e, label in index.suggest(q)]
-        assert [(e.slug, label) for e, label in index.suggest(q)] == first  # from the memo
         everything = sorted(
             (len(fold(label)), slot > 0, fold(label), e.slug, label)
             for e in entries

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from intimacy_graph import search as search_module
 from intimacy_graph import service as service_module
 from intimacy_graph.config import Settings
 from intimacy_graph.keys import ApiKey, Role
@@ -164,9 +163,6 @@ def test_updated_index_answers_like_a_rebuilt_one(
     service: Service, seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rng = random.Random(seed)
-    # every suggestion through the per-version memo: a memo carried over from the previous
-    # version of the index would answer with stale suggestions here
-    monkeypatch.setattr(search_module, "_SUGGEST_MEMO_MIN", 0)
     rebuilds: list[int] = []
     rebuild = service._rebuild_index
     monkeypatch.setattr(
@@ -233,7 +229,7 @@ def test_a_big_store_s_index_is_built_in_a_child_process(
     monkeypatch.setattr(
         service_module,
         "_index_in_child",
-        lambda path, g, registry, memo: (children.append(g), in_child(path, g, registry, memo))[1],
+        lambda path, g, registry: (children.append(g), in_child(path, g, registry))[1],
     )
     service.update(
         "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> INSERT DATA { GRAPH "

@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     access_log: bool = True
     #: Concept cards kept encoded in memory for the current snapshot (0: no cache).
     card_cache_size: int = Field(default=4096, ge=0)
-    #: Search results and big-prefix suggestions kept per version of the index (0: none).
+    #: Search and suggest answers kept per version of the search index (0: none).
     search_memo_size: int = Field(default=4096, ge=0)
 
     store_path: Path | None = None

@@ -31,10 +31,6 @@ from intimacy_graph import queries
 from intimacy_graph.namespaces import IG, Iris
 from intimacy_graph.store.base import Store
 
-#: Suggestions for a prefix that starts more labels than this are kept for the index version
-#: that computed them, as are search results (``memo_size`` of each; 0 keeps none).
-_SUGGEST_MEMO_MIN = 256
-DEFAULT_MEMO_SIZE = 4096
 #: The default deployment's registry graph (a service passes its own).
 DEFAULT_REGISTRY = str(Iris().registry_graph)
 
@@ -304,11 +300,9 @@ class ConceptIndex:
         generation: int = 0,
         *,
         registry: str = DEFAULT_REGISTRY,
-        memo_size: int = DEFAULT_MEMO_SIZE,
     ) -> None:
         self.generation = generation
         self.registry = registry  # the registry graph the labels are read from
-        self.memo_size = memo_size
         # Per concept id (ids of removed concepts stay unused):
         self._slugs: list[str | None] = []
         self._prefix_ids = array("H")  # → _prefixes: the IRI is prefix + slug
@@ -338,8 +332,6 @@ class ConceptIndex:
         self._sorted: list[str] | None = None
         self._odd_iris: dict[int, str] = {}  # IRIs that do not end in their slug
         self._copied_postings: set[tuple[int, int]] = set()  # postings this copy owns
-        self._suggest_memo: dict[tuple[str, int], list[tuple[int, int]]] = {}
-        self._search_memo: dict[tuple[str, str | None, int], list[tuple[int, int, str]]] = {}
 
         for entry in entries:
             self._add_record(entry)
@@ -564,31 +556,17 @@ class ConceptIndex:
         folded = fold(q)
         if not folded:
             return []
-        keys = self._keys
-        lo = bisect.bisect_left(keys, folded)
-        hi = bisect.bisect_left(keys, folded + "\U0010ffff", lo)
-        # A short prefix of a big vocabulary starts thousands of labels, all sorted to find the
-        # shortest: such answers are kept for this version of the index (a write makes a new
-        # one), so autocomplete's common first letters cost that sort once.
-        memo = hi - lo > _SUGGEST_MEMO_MIN and self.memo_size > 0
-        found = self._suggest_memo.get((folded, limit)) if memo else None
-        if found is None:
-            slugs = self._slugs
-            candidates = sorted(
-                self._prefixed(folded), key=lambda t: (len(t[0]), t[2] > 0, t[0], slugs[t[1]])
-            )
-            chosen: dict[int, int] = {}
-            for _, cid, slot in candidates:
-                if cid not in chosen:
-                    chosen[cid] = slot
-                    if len(chosen) >= limit:
-                        break
-            found = list(chosen.items())
-            if memo:
-                if len(self._suggest_memo) >= self.memo_size:
-                    self._suggest_memo.clear()
-                self._suggest_memo[(folded, limit)] = found
-        return [(Entry._view(self, cid), self._label(cid, slot)) for cid, slot in found]
+        slugs = self._slugs
+        candidates = sorted(
+            self._prefixed(folded), key=lambda t: (len(t[0]), t[2] > 0, t[0], slugs[t[1]])
+        )
+        found: dict[int, int] = {}
+        for _, cid, slot in candidates:
+            if cid not in found:
+                found[cid] = slot
+                if len(found) >= limit:
+                    break
+        return [(Entry._view(self, cid), self._label(cid, slot)) for cid, slot in found.items()]
 
     def did_you_mean(self, text: str, limit: int = 3) -> list[Entry]:
         """Close matches for a slug or label nobody has (cheap: candidates come from the
@@ -666,19 +644,6 @@ class ConceptIndex:
         )
         return [(cid, rank, matched) for cid, (rank, matched) in ranked[:limit]]
 
-    def _ranked_memo(self, folded: str, role: str | None, limit: int) -> list[tuple[int, int, str]]:
-        """:meth:`_ranked`, kept for this version of the index (a write makes a new one)."""
-        if self.memo_size <= 0:
-            return self._ranked(folded, role, limit)
-        key = (folded, role, limit)
-        found = self._search_memo.get(key)
-        if found is None:
-            found = self._ranked(folded, role, limit)
-            if len(self._search_memo) >= self.memo_size:
-                self._search_memo.clear()
-            self._search_memo[key] = found
-        return found
-
     def search(self, q: str, *, role: str | None = None, limit: int = 20) -> list[Hit]:
         """Ranked matches for ``q``; ties by label length, then alphabetically."""
         folded = fold(q)
@@ -686,7 +651,7 @@ class ConceptIndex:
             return []
         return [
             Hit(Entry._view(self, cid), rank, matched)
-            for cid, rank, matched in self._ranked_memo(folded, role, limit)
+            for cid, rank, matched in self._ranked(folded, role, limit)
         ]
 
     # -- from the store, and kept in step with it ----------------------------------------------
@@ -697,12 +662,11 @@ class ConceptIndex:
         generation: int = 0,
         *,
         registry: str = DEFAULT_REGISTRY,
-        memo_size: int = DEFAULT_MEMO_SIZE,
     ) -> ConceptIndex:
         """Build the index of every concept in ``store`` (two queries, rows read straight
         into the compact form: no Python object per concept on the way); labels come from
         the ``registry`` graph."""
-        index = cls((), generation, registry=registry, memo_size=memo_size)
+        index = cls((), generation, registry=registry)
         alts: dict[int, set[str]] = {}
         query = queries.load("list_index_labels")
         bound = {"registry": URIRef(registry)}
@@ -786,8 +750,6 @@ class ConceptIndex:
         new._flags = bytearray(self._flags)
         new._sorted = None
         new._copied_postings = set()
-        new._suggest_memo = {}
-        new._search_memo = {}
         return new
 
     def _edit_posting(self, table: dict[int, array[int]], wid: int, cid: int, add: bool) -> None:
@@ -848,9 +810,7 @@ class ConceptIndex:
             self._edit_posting(self._text_post, wid, cid, add=True)
 
 
-def index_of_snapshot(
-    path: str, generation: int, registry: str = DEFAULT_REGISTRY, memo_size: int = DEFAULT_MEMO_SIZE
-) -> ConceptIndex:
+def index_of_snapshot(path: str, generation: int, registry: str = DEFAULT_REGISTRY) -> ConceptIndex:
     """The index of the embedded store at ``path``, opened read-only for the build and closed
     after it (run in a child process by the service)."""
     from pathlib import Path
@@ -859,7 +819,7 @@ def index_of_snapshot(
 
     store = OxigraphStore(Path(path), read_only=True)
     try:
-        return ConceptIndex.from_store(store, generation, registry=registry, memo_size=memo_size)
+        return ConceptIndex.from_store(store, generation, registry=registry)
     finally:
         store.close()
 

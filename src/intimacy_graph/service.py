@@ -255,18 +255,10 @@ class Service:
         index = None
         big = len(self._known_graphs) >= INDEX_IN_CHILD_MIN_GRAPHS
         if big and isinstance(reader, OxigraphStore) and reader.path is not None:
-            index = _index_in_child(
-                reader.path,
-                generation,
-                str(self.iris.registry_graph),
-                self.settings.search_memo_size,
-            )
+            index = _index_in_child(reader.path, generation, str(self.iris.registry_graph))
         if index is None:
             index = ConceptIndex.from_store(
-                reader,
-                generation,
-                registry=str(self.iris.registry_graph),
-                memo_size=self.settings.search_memo_size,
+                reader, generation, registry=str(self.iris.registry_graph)
             )
         with self._snap_lock:
             if self.index is None or self.index.generation < generation:
@@ -597,15 +589,12 @@ def release_free_memory() -> None:
     trim(0)
 
 
-def _index_in_child(
-    path: Path, generation: int, registry: str, memo_size: int
-) -> ConceptIndex | None:
+def _index_in_child(path: Path, generation: int, registry: str) -> ConceptIndex | None:
     """:func:`~intimacy_graph.search.index_of_snapshot` run in a fresh process; ``None`` if
     no process could be started or it died (the caller then builds the index itself)."""
     context = multiprocessing.get_context("spawn")
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-            job = pool.submit(index_of_snapshot, str(path), generation, registry, memo_size)
-            return job.result()
+            return pool.submit(index_of_snapshot, str(path), generation, registry).result()
     except (OSError, BrokenProcessPool):
         return None

@@ -315,11 +315,22 @@ def test_cards_follow_every_write(client: httpx.Client, srv: Server) -> None:
         assert card.status_code == 200, card.text
         return [c["slug"] for c in card.json()["inverse"]["characteristicOf"]]
 
+    def found() -> tuple[list[str], list[str]]:
+        search = client.get("/api/v1/search", params={"q": "safe haven"})
+        suggest = client.get("/api/v1/suggest", params={"q": "safe h"})
+        assert search.status_code == suggest.status_code == 200, (search.text, suggest.text)
+        return (
+            [hit["slug"] for hit in search.json()["items"]],
+            [hit["slug"] for hit in suggest.json()["items"]],
+        )
+
     assert "safe-haven" not in inverse_of_trust()
     assert inverse_of_trust() == inverse_of_trust()  # the second one from the cache
+    assert found() == found() == ([], [])  # search and suggest answers are kept too
     r = client.put("/api/v1/notes/safe-haven", content=note, headers={**MD, **srv.editor()})
     assert r.status_code == 201, r.text
     assert "safe-haven" in inverse_of_trust()
+    assert found() == (["safe-haven"], ["safe-haven"])
     first = client.get("/api/v1/concepts/safe-haven")
     assert first.json()["definition"].startswith("A safe haven is a trusted person")
     edited = note.replace("A safe haven is a trusted person", "A safe haven is a refuge")
