@@ -34,6 +34,7 @@ from SPARQLWrapper.SPARQLExceptions import (
     QueryBadFormed,
     SPARQLWrapperException,
     Unauthorized,
+    URITooLong,
 )
 
 from intimacy_graph.errors import (
@@ -46,6 +47,7 @@ from intimacy_graph.errors import (
 )
 from intimacy_graph.sparql_guard import _TOKEN, QUERY_FORMS, UPDATE_FORMS
 from intimacy_graph.store.base import Row
+from intimacy_graph.store.http import ConnectionPool, Redirected, poolable
 from intimacy_graph.store.oxigraph import _GRAPH_FORMATS, _RESULT_FORMATS, _split_prologue
 from intimacy_graph.store.terms import solution_rows, solution_texts, to_rdflib
 
@@ -311,6 +313,12 @@ class RemoteStore:
         self.update_prologue = update_prologue.strip()
         self.insert_chunk = insert_chunk
         self.max_update_bytes = max_update_bytes
+        # Queries go over kept-alive connections (store/http.py) unless urlopen must send them
+        # (a proxy applies, or digest authentication's challenge round trip).
+        digest = user is not None and password is not None and self._http_auth == "DIGEST"
+        self._pool = (
+            ConnectionPool(query_endpoint) if poolable(query_endpoint) and not digest else None
+        )
 
     @classmethod
     def virtuoso(
@@ -371,10 +379,7 @@ class RemoteStore:
         self, sparql: SPARQLWrapper, what: str, timeout_s: float
     ) -> tuple[bytes, dict[str, str]]:
         try:
-            result = sparql.query()
-            with result.response as response:
-                body = response.read()
-                headers = {k.lower(): v for k, v in response.headers.items()}
+            body, headers = self._exchange(sparql, what)
         except QueryBadFormed as exc:
             raise QuerySyntaxError(_server_message(exc)) from exc
         except Unauthorized as exc:
@@ -428,6 +433,24 @@ class RemoteStore:
                 max_rows=headers["x-sparql-maxrows"],
             )
         return body, headers
+
+    def _exchange(self, sparql: SPARQLWrapper, what: str) -> tuple[bytes, dict[str, str]]:
+        """Send the request SPARQLWrapper built: a query over a kept-alive connection when
+        the pool may, anything else (and a redirected query) through SPARQLWrapper itself."""
+        if what == "query" and self._pool is not None:
+            try:
+                # SPARQLWrapper builds the request (parameters, headers, basic credentials);
+                # only the sending differs from its own query().
+                request = sparql._createRequest()
+                data, message = self._pool.send(request, float(sparql.timeout or self.timeout_s))
+                return data, {k.lower(): v for k, v in message.items()}
+            except Redirected:
+                pass
+            except urllib.error.HTTPError as exc:
+                raise _wrapper_error(exc) from exc
+        result = sparql.query()
+        with result.response as response:
+            return response.read(), {k.lower(): v for k, v in response.headers.items()}
 
     def _run_query(self, query: str, form: str) -> tuple[bytes, dict[str, str]]:
         sparql = self._wrapper(self.timeout_s, update=False)
@@ -732,7 +755,22 @@ class RemoteStore:
         """Nothing to flush: the server commits each request."""
 
     def close(self) -> None:
-        """Nothing to close: every request is its own HTTP connection."""
+        """Close the kept-alive query connections (updates open their own each time)."""
+        if self._pool is not None:
+            self._pool.close()
+
+
+def _wrapper_error(exc: urllib.error.HTTPError) -> Exception:
+    """The exception SPARQLWrapper's own ``query()`` raises for this HTTP error."""
+    kinds: dict[int, type[SPARQLWrapperException]] = {
+        400: QueryBadFormed,
+        401: Unauthorized,
+        404: EndPointNotFound,
+        414: URITooLong,
+        500: EndPointInternalError,
+    }
+    kind = kinds.get(exc.code)
+    return exc if kind is None else kind(exc.read())
 
 
 def _write_n3(term: Node) -> str:
