@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     def run_import(store_dir: Path) -> building.BuildResult:
         store = OxigraphStore(store_dir)
         try:
-            result = import_vault(store, vault)
+            result = import_vault(store, vault, exclusive=True)  # as the CLI calls it
         finally:
             store.close()
         assert result.ok and len(result.loaded) == args.notes, result.rejected[:5]
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     def run_build(store_dir: Path) -> building.BuildResult:
         store = OxigraphStore(store_dir)
         try:
-            return building.build(store, notes_dir=vault)
+            return building.build(store, notes_dir=vault, exclusive=True)  # as the CLI
         finally:
             store.close()
 

@@ -15,9 +15,11 @@ are written. The build runs on any :class:`~intimacy_graph.store.base.Store`:
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +36,7 @@ from intimacy_graph.notes import parse_note, read_note
 from intimacy_graph.notes.reader import DEFAULT_MAX_BYTES
 from intimacy_graph.resources import ontology_file
 from intimacy_graph.store import OxigraphStore, Store
+from intimacy_graph.store.oxigraph import nquads
 from intimacy_graph.store.terms import ntriples, to_rdflib
 from intimacy_graph.validation import shacl_validate
 
@@ -165,6 +168,24 @@ def compile_folder(
     return compiled, rejected
 
 
+@contextlib.contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector, and restore it afterwards.
+
+    A build allocates millions of small objects (tokens, terms, triples) and keeps most of
+    them: each automatic collection then walks everything allocated so far, which made a
+    build ~40% slower. Reference counting still frees what is dropped; the cycles made in
+    the meantime are collected when the collector runs again.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build(
     store: Store,
     *,
@@ -176,6 +197,7 @@ def build(
     now: datetime | None = None,
     files: Iterable[Path] | None = None,
     activity: str = "build",
+    exclusive: bool = False,
 ) -> BuildResult:
     """Compile, validate and load every note in ``notes_dir``; recompute registry and inference.
 
@@ -183,8 +205,39 @@ def build(
     the run's IRI and start time. ``files`` (default: every ``*.md`` under ``notes_dir``)
     chooses the notes; ``prune=False`` keeps stored notes that are not among them (what
     ``intimacy-graph import`` does). ``activity`` labels the run's provenance record. How
-    atomic the writes are depends on the store (module docstring).
+    atomic the writes are depends on the store (module docstring). ``exclusive=True`` says
+    that nobody else reads or writes an Oxigraph ``store`` during the build (the CLI's case):
+    it is then written with the bulk loader into a checkpoint that is swapped in at the end
+    (:meth:`OxigraphStore.bulk_replace`, all-or-nothing as well).
     """
+    with no_cyclic_gc():
+        return _build(
+            store,
+            notes_dir=notes_dir,
+            iris=iris,
+            max_bytes=max_bytes,
+            prune=prune,
+            progress=progress,
+            now=now,
+            files=files,
+            activity=activity,
+            exclusive=exclusive,
+        )
+
+
+def _build(
+    store: Store,
+    *,
+    notes_dir: Path,
+    iris: Iris | None,
+    max_bytes: int,
+    prune: bool,
+    progress: Progress | None,
+    now: datetime | None,
+    files: Iterable[Path] | None,
+    activity: str,
+    exclusive: bool,
+) -> BuildResult:
     started = time.perf_counter()
     iris = iris or Iris()
     report = Report()
@@ -262,9 +315,19 @@ def build(
         if extra:
             data |= set(record)
         inferred, generations = closure.infer(data, closure.Schema.of(graphs[iris.ontology_graph]))
-        store.replace_graphs(
-            {**graphs, iris.inferred_graph: _graph_of(inferred)}, drop=removed, then=extra
-        )
+        if exclusive and store.path is not None:
+            quads = nquads(
+                {
+                    **graphs,
+                    iris.inferred_graph: inferred,
+                    **({iris.changes_graph: record} if extra else {}),
+                }
+            )
+            store.bulk_replace(quads, drop=[*graphs, *removed, iris.inferred_graph])
+        else:
+            store.replace_graphs(
+                {**graphs, iris.inferred_graph: _graph_of(inferred)}, drop=removed, then=extra
+            )
         result.inference_rounds = generations
     else:
         rebuilt = inference.rebuild(

@@ -162,6 +162,7 @@ def build(
             max_bytes=settings.max_note_bytes,
             prune=prune,
             progress=_progress("compiling notes"),
+            exclusive=True,  # the CLI holds the store alone: bulk write, swapped in at the end
         )
     finally:
         target.close()
@@ -218,6 +219,7 @@ def import_command(
             iris=_iris(settings),
             max_bytes=settings.max_note_bytes,
             progress=_progress("importing notes") if sys.stderr.isatty() else None,
+            exclusive=True,  # the CLI holds the store alone: bulk write, swapped in at the end
         )
     finally:
         target.close()

@@ -74,8 +74,12 @@ def import_vault(
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: building.Progress | None = None,
     now: datetime | None = None,
+    exclusive: bool = False,
 ) -> building.BuildResult:
-    """Validate and add every note of ``vault`` to ``store``; keep the notes already there."""
+    """Validate and add every note of ``vault`` to ``store``; keep the notes already there.
+
+    ``exclusive``: nobody else uses the store meanwhile (:func:`intimacy_graph.build.build`).
+    """
     return building.build(
         store,
         notes_dir=vault,
@@ -86,6 +90,7 @@ def import_vault(
         now=now,
         files=vault_files(vault),
         activity="import",
+        exclusive=exclusive,
     )
 
 

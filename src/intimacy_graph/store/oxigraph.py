@@ -1,16 +1,34 @@
-"""The embedded default backend: a pyoxigraph store on disk (RocksDB)."""
+"""The embedded default backend: a pyoxigraph store on disk (RocksDB).
+
+Every write is one transaction, except :meth:`OxigraphStore.bulk_replace` (the CLI's
+``build`` and ``import``): it writes a checkpoint of the store with the bulk loader and swaps
+it in as a whole, so it is all-or-nothing too, but only for a process that holds the store
+alone (see there).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
+import fcntl
+import os
 import re
-from collections.abc import Iterable, Mapping
+import shutil
+import sys
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
 
-from intimacy_graph.errors import QueryEvaluationError, QuerySyntaxError, StoreError
+from intimacy_graph.errors import (
+    QueryEvaluationError,
+    QuerySyntaxError,
+    StoreError,
+    UnusableInputError,
+)
 from intimacy_graph.store.base import Row
 from intimacy_graph.store.terms import (
     ntriples,
@@ -60,10 +78,100 @@ def _substitutions(
     return {ox.Variable(name): to_oxigraph(value) for name, value in bindings.items()}
 
 
+def nquads(graphs: Mapping[URIRef, Iterable[tuple[Node, Node, Node]]]) -> bytes:
+    """The triples of each named graph as N-Quads, every term written by pyoxigraph (which
+    refuses IRIs that are not IRIs, as :func:`~intimacy_graph.store.terms.ntriples` does)."""
+    memo: dict[Node, str] = {}
+    lines: list[str] = []
+    append = lines.append
+    try:
+        for name, triples in graphs.items():
+            g = f" {ox.NamedNode(str(name))} .\n"
+            for triple in triples:
+                parts = []
+                for term in triple:
+                    text = memo.get(term)
+                    if text is None:
+                        text = memo[term] = str(to_oxigraph(term))
+                    parts.append(text)
+                append(" ".join(parts) + g)
+    except (ValueError, TypeError, UnicodeError) as exc:
+        raise UnusableInputError(
+            f"A term cannot be stored: {str(exc)[:200]}", code="invalid-term"
+        ) from exc
+    return "".join(lines).encode("utf-8")
+
+
+def _side(path: Path, what: str) -> Path:
+    """A hidden sibling of the store folder (``.{name}.{what}``) used by the swap."""
+    return path.parent / f".{path.name}.{what}"
+
+
+@contextlib.contextmanager
+def _swap_lock(path: Path) -> Iterator[None]:
+    """Hold the store's swap lock (``flock`` on a sibling file): a swap in another process
+    closes the store for an instant, and nobody may open it in that instant."""
+    try:
+        fd = os.open(_side(path, "lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:  # a read-only parent folder: no swap can happen there either
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders atomically (Linux ``renameat2(RENAME_EXCHANGE)``); ``False`` when the
+    system or the file system cannot."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    rc = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if rc == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EPERM):
+        return False
+    raise OSError(code, os.strerror(code), str(a))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def recover_swap(path: Path) -> None:
+    """Finish or undo a :meth:`OxigraphStore.bulk_replace` that was interrupted.
+
+    ``.{name}.next`` is either a new store that was never swapped in or, after the swap, the
+    old one: both go. ``.{name}.old`` without the store is the old store moved aside by the
+    two-rename fallback before the new one took its place: it comes back.
+    """
+    old, new = _side(path, "old"), _side(path, "next")
+    if old.is_dir() and not path.exists():
+        old.rename(path)
+        _fsync_dir(path.parent)
+    for leftover in (old, new):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+
+
 class OxigraphStore:
     """A :class:`~intimacy_graph.store.base.Store` over ``pyoxigraph.Store(path)``.
 
-    ``path=None`` gives an in-memory store (tests of pure logic only).
+    ``path=None`` gives an in-memory store (tests of pure logic only). Opening a store on disk
+    for writing first finishes or undoes an interrupted :meth:`bulk_replace`.
     """
 
     def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
@@ -73,8 +181,11 @@ class OxigraphStore:
             elif read_only:
                 self._store = ox.Store.read_only(str(path))
             else:
-                path.mkdir(parents=True, exist_ok=True)
-                self._store = ox.Store(str(path))
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with _swap_lock(path):
+                    recover_swap(path)
+                    path.mkdir(exist_ok=True)
+                    self._store = ox.Store(str(path))
         except OSError as exc:
             raise StoreError(f"cannot open the store at {path}: {exc}", path=str(path)) from exc
         self.path = path
@@ -165,6 +276,68 @@ class OxigraphStore:
             self._store.update("\n".join(prologue) + "\n" + " ;\n".join(operations))
         except (OSError, SyntaxError, RuntimeError) as exc:
             raise StoreError(f"the write was not applied: {exc}") from exc
+
+    def bulk_replace(self, nquads: bytes, *, drop: Iterable[URIRef]) -> None:
+        """Empty the named graphs ``drop`` and add ``nquads`` (N-Quads text), all or nothing,
+        with the bulk loader: 3-4× faster than a transaction, for whole builds and imports.
+
+        Only for a store this process holds alone, with nobody reading it (the CLI opens it
+        exclusively; the server's writes use :meth:`replace_graphs`). The store is copied to a
+        checkpoint (``.{name}.next``, hard links), the checkpoint is written without a
+        transaction and flushed, and the two folders are swapped with one atomic rename: a
+        crash before the swap leaves the old store, after it the new one, and the next open
+        removes what is left over (:func:`recover_swap`). ``nquads`` must come from terms
+        that pyoxigraph accepted (:func:`nquads`): it is loaded
+        without checking IRIs again. Where renaming cannot swap two folders atomically, the
+        store is moved aside and the new one into its place; an open after a crash in
+        between puts the old one back.
+        """
+        path = self.path
+        if path is None or self.read_only:
+            raise StoreError("bulk_replace needs a store on disk opened for writing")
+        if sys.getrefcount(self._store) > 2:  # this object's own reference and the call's
+            raise StoreError("bulk_replace: the store is in use elsewhere in this process")
+        new = _side(path, "next")
+        with _swap_lock(path):
+            recover_swap(path)
+            try:
+                self._store.flush()
+                self._store.backup(str(new))
+                copy = ox.Store(str(new))
+                try:
+                    for name in drop:
+                        copy.remove_graph(ox.NamedNode(str(name)))
+                    if nquads:
+                        copy.bulk_load(nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
+                    copy.flush()
+                finally:
+                    del copy
+                _fsync_dir(path.parent)
+            except (OSError, SyntaxError, ValueError, RuntimeError) as exc:
+                shutil.rmtree(new, ignore_errors=True)
+                raise StoreError(f"the write was not applied: {exc}") from exc
+            del self._store  # release the folder (RocksDB's lock) before swapping it
+            try:
+                probe = ox.Store(str(path))  # fails while anything still holds it open
+                del probe
+            except OSError as exc:
+                shutil.rmtree(new, ignore_errors=True)
+                raise StoreError(f"the write was not applied: {exc}") from exc
+            try:
+                self._swap(path, new)
+            finally:
+                self._store = ox.Store(str(path))
+
+    @staticmethod
+    def _swap(path: Path, new: Path) -> None:
+        if _exchange(new, path):
+            _fsync_dir(path.parent)
+        else:  # no atomic exchange: old aside, new in place (recover_swap undoes a crash)
+            old = _side(path, "old")
+            path.rename(old)
+            new.rename(path)
+            _fsync_dir(path.parent)
+        recover_swap(path)
 
     def apply(
         self,

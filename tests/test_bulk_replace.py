@@ -1,0 +1,239 @@
+"""The CLI's fast write (``build(..., exclusive=True)`` → :meth:`OxigraphStore.bulk_replace`).
+
+Two promises: the store it writes is exactly the one the transactional path writes (same
+quads, same summary), and a crash at any point of it leaves the old store or the complete new
+one, never a mix. The crash test kills a real ``import`` in a subprocess (SIGKILL) at named
+points of the checkpoint-and-swap and at short delays inside the bulk load, then opens the
+store as the CLI does (which finishes or undoes the swap) and compares it with both.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from bench import synth
+
+from intimacy_graph.build import BuildResult, build
+from intimacy_graph.resources import data_dir
+from intimacy_graph.store import OxigraphStore
+from intimacy_graph.vault import import_vault
+
+from .conftest import DATA
+
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def synthetic_vault(root: Path, n_notes: int, seed: int = 7) -> Path:
+    root.mkdir(parents=True)
+    u = synth.universe(n_notes * synth.CONCEPTS_PER_NOTE, seed)
+    for name, text in synth.notes(u):
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def quads(path: Path) -> list[str]:
+    """Every quad of the store at ``path`` (opened as the CLI opens it), sorted."""
+    store = OxigraphStore(path)
+    try:
+        text = bytes(store.raw.dump(format=ox.RdfFormat.N_QUADS) or b"").decode()
+    finally:
+        store.close()
+    return sorted(text.splitlines())
+
+
+def summary(result: BuildResult) -> tuple[object, ...]:
+    return (
+        result.loaded,
+        result.unchanged,
+        result.rejected,
+        result.removed,
+        result.stats,
+        result.qc,
+        result.inference_rounds,
+        result.run,
+        result.report.results,
+    )
+
+
+def run_both(tmp_path: Path, steps: list[tuple[str, Path]]) -> None:
+    """Run the same builds/imports on two stores, transactional and fast; compare after each."""
+    stores = {flag: tmp_path / f"store-{flag}" for flag in (False, True)}
+    for i, (kind, folder) in enumerate(steps):
+        outcome = {}
+        for exclusive, path in stores.items():
+            store = OxigraphStore(path)
+            try:
+                when = NOW.replace(minute=i)
+                if kind == "import":
+                    result = import_vault(store, folder, now=when, exclusive=exclusive)
+                else:
+                    result = build(store, notes_dir=folder, now=when, exclusive=exclusive)
+            finally:
+                store.close()
+            outcome[exclusive] = summary(result)
+        assert outcome[True] == outcome[False], f"step {i} ({kind} {folder.name})"
+        assert quads(stores[True]) == quads(stores[False]), f"step {i} ({kind} {folder.name})"
+
+
+def test_fast_write_matches_transactional_on_the_seed(tmp_path: Path) -> None:
+    run_both(
+        tmp_path,
+        [
+            ("build", data_dir("notes")),
+            ("import", DATA / "notes" / "valid"),
+            ("import", DATA / "notes" / "broken"),  # rejected notes: nothing of them loaded
+            ("build", data_dir("notes")),  # prunes what the imports added
+        ],
+    )
+
+
+@pytest.mark.slow
+def test_fast_write_matches_transactional_on_200_notes(tmp_path: Path) -> None:
+    vault = synthetic_vault(tmp_path / "vault", 200)
+    run_both(tmp_path, [("build", data_dir("notes")), ("import", vault), ("import", vault)])
+
+
+def test_bulk_replace_refuses_a_store_in_memory() -> None:
+    from intimacy_graph.errors import StoreError
+
+    with pytest.raises(StoreError):
+        OxigraphStore().bulk_replace(b"", drop=[])
+
+
+# --- crash test -----------------------------------------------------------------------------
+
+# Runs one import into argv[1] from argv[2]; argv[3] names where to die and argv[4] after how
+# many seconds from there (a killer process, so a call that holds the GIL is no shelter).
+CRASHING_IMPORT = r"""
+import os, subprocess, sys
+from datetime import UTC, datetime
+from pathlib import Path
+from intimacy_graph.store import OxigraphStore
+from intimacy_graph.store import oxigraph as oxm
+from intimacy_graph.vault import import_vault
+
+store_dir, vault, point, delay = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
+
+def die():
+    if float(delay) == 0:
+        os.kill(os.getpid(), 9)
+    subprocess.Popen(["sh", "-c", f"sleep {delay}; kill -9 {os.getpid()}"])
+
+class Proxy:
+    def __init__(self, inner):
+        self.inner = inner
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+    def __len__(self):
+        return len(self.inner)
+    def bulk_load(self, *args, **kwargs):
+        if point == "bulk-load":
+            die()
+        return self.inner.bulk_load(*args, **kwargs)
+
+class Ox:
+    def __getattr__(self, name):
+        return getattr(oxm.__dict__["_real_ox"], name)
+    @staticmethod
+    def Store(*args, **kwargs):
+        return Proxy(oxm.__dict__["_real_ox"].Store(*args, **kwargs))
+
+oxm._real_ox = oxm.ox
+oxm.ox = Ox()
+real_fsync, real_exchange, real_rename = oxm._fsync_dir, oxm._exchange, oxm.os.rename
+fsyncs, renames = [], []
+
+def fsync_dir(path):
+    fsyncs.append(path)
+    if point == "before-swap" and len(fsyncs) == 1:
+        die()
+    real_fsync(path)
+
+def exchange(a, b):
+    if point.startswith("fallback"):
+        return False
+    done = real_exchange(a, b)
+    if point == "after-swap":
+        die()
+    return done
+
+def rename(a, b):
+    real_rename(a, b)
+    renames.append(a)
+    if point == "fallback-between" and len(renames) == 1:
+        die()
+    if point == "fallback-after" and len(renames) == 2:
+        die()
+
+oxm._fsync_dir, oxm._exchange = fsync_dir, exchange
+oxm.os.rename = rename
+store = OxigraphStore(store_dir)
+import_vault(store, vault, now=datetime(2025, 6, 1, 12, 0, tzinfo=UTC), exclusive=True)
+store.close()
+print("finished")
+"""
+
+CRASH_POINTS = [
+    ("bulk-load", "0"),
+    ("bulk-load", "0.02"),
+    ("bulk-load", "0.05"),
+    ("bulk-load", "0.1"),
+    ("bulk-load", "0.2"),
+    ("bulk-load", "0.5"),
+    ("before-swap", "0"),
+    ("after-swap", "0"),
+    ("fallback-between", "0"),
+    ("fallback-after", "0"),
+    ("none", "0"),  # not killed: the new store
+]
+
+
+@pytest.mark.slow
+def test_killed_import_leaves_the_old_store_or_the_new(tmp_path: Path) -> None:
+    vault = synthetic_vault(tmp_path / "vault", 40)
+    base = tmp_path / "base"
+    store = OxigraphStore(base)
+    build(store, notes_dir=data_dir("notes"), now=NOW)
+    store.close()
+    old = quads(base)
+    reference = tmp_path / "reference"
+    shutil.copytree(base, reference)
+    store = OxigraphStore(reference)
+    import_vault(store, vault, now=NOW, exclusive=True)
+    store.close()
+    new = quads(reference)
+    assert new != old
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + str(ROOT)}
+    seen = {}
+    for i, (point, delay) in enumerate(CRASH_POINTS):
+        target = tmp_path / f"crash-{i}" / "store"
+        shutil.copytree(base, target)
+        done = subprocess.run(
+            [sys.executable, "-c", CRASHING_IMPORT, str(target), str(vault), point, delay],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+        )
+        killed = done.returncode == -signal.SIGKILL
+        assert killed or (done.returncode == 0 and "finished" in done.stdout), done.stderr
+        after = quads(target)  # opening finishes or undoes the swap
+        assert after in (old, new), f"{point} +{delay}s: neither the old store nor the new"
+        assert sorted(p.name for p in target.parent.iterdir()) == [".store.lock", "store"]
+        seen[(point, delay)] = ("killed" if killed else "ran", "new" if after == new else "old")
+    # Each named point was reached, and the swap is the moment the store changes.
+    assert seen[("before-swap", "0")] == ("killed", "old")
+    assert seen[("after-swap", "0")] == ("killed", "new")
+    assert seen[("fallback-between", "0")] == ("killed", "old")
+    assert seen[("fallback-after", "0")] == ("killed", "new")
+    assert seen[("bulk-load", "0")] == ("killed", "old")
+    assert seen[("none", "0")] == ("ran", "new")
