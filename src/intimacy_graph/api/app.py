@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from intimacy_graph import __version__
+from intimacy_graph.api.fastpath import SparqlFastPath
 from intimacy_graph.api.models import install_openapi
 from intimacy_graph.api.negotiation import NotAcceptableError
 from intimacy_graph.api.ratelimit import Budget, RateLimit
@@ -206,8 +207,6 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         code = {404: "no-such-route", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         return error_response(exc.status_code, code, str(exc.detail))
 
-    app.add_middleware(SecurityHeaders)
-
     from intimacy_graph.api.routes import (
         concepts,
         graph_store,
@@ -217,6 +216,14 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         sparql,
         writes,
     )
+
+    # innermost of ours: /sparql skips the router, every policy below still applies
+    app.add_middleware(
+        SparqlFastPath,
+        path="/sparql",
+        handlers={"GET": sparql.sparql_get, "POST": sparql.sparql_post},
+    )
+    app.add_middleware(SecurityHeaders)
 
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
