@@ -64,24 +64,32 @@ def summary(result: BuildResult) -> tuple[object, ...]:
     )
 
 
-def run_both(tmp_path: Path, steps: list[tuple[str, Path]]) -> None:
-    """Run the same builds/imports on two stores, transactional and fast; compare after each."""
-    stores = {flag: tmp_path / f"store-{flag}" for flag in (False, True)}
+def run_both(
+    tmp_path: Path,
+    steps: list[tuple[str, Path]],
+    configs: tuple[dict[str, object], dict[str, object]] = (
+        {"exclusive": False},
+        {"exclusive": True},
+    ),
+) -> None:
+    """Run the same builds/imports on two stores with two configurations; compare the stores
+    and the summaries after each step."""
+    stores = [tmp_path / f"store-{i}" for i in range(2)]
     for i, (kind, folder) in enumerate(steps):
-        outcome = {}
-        for exclusive, path in stores.items():
+        outcome = []
+        for config, path in zip(configs, stores, strict=True):
             store = OxigraphStore(path)
             try:
                 when = NOW.replace(minute=i)
                 if kind == "import":
-                    result = import_vault(store, folder, now=when, exclusive=exclusive)
+                    result = import_vault(store, folder, now=when, **config)  # type: ignore[arg-type]
                 else:
-                    result = build(store, notes_dir=folder, now=when, exclusive=exclusive)
+                    result = build(store, notes_dir=folder, now=when, **config)  # type: ignore[arg-type]
             finally:
                 store.close()
-            outcome[exclusive] = summary(result)
-        assert outcome[True] == outcome[False], f"step {i} ({kind} {folder.name})"
-        assert quads(stores[True]) == quads(stores[False]), f"step {i} ({kind} {folder.name})"
+            outcome.append(summary(result))
+        assert outcome[0] == outcome[1], f"step {i} ({kind} {folder.name})"
+        assert quads(stores[0]) == quads(stores[1]), f"step {i} ({kind} {folder.name})"
 
 
 def test_fast_write_matches_transactional_on_the_seed(tmp_path: Path) -> None:
@@ -100,6 +108,28 @@ def test_fast_write_matches_transactional_on_the_seed(tmp_path: Path) -> None:
 def test_fast_write_matches_transactional_on_200_notes(tmp_path: Path) -> None:
     vault = synthetic_vault(tmp_path / "vault", 200)
     run_both(tmp_path, [("build", data_dir("notes")), ("import", vault), ("import", vault)])
+
+
+@pytest.mark.slow
+def test_worker_processes_match_one_process(tmp_path: Path) -> None:
+    vault = synthetic_vault(tmp_path / "vault", 120)
+    mixed = tmp_path / "mixed"
+    shutil.copytree(DATA / "notes" / "valid", mixed)
+    for note in (DATA / "notes" / "broken").iterdir():
+        shutil.copy(note, mixed / f"broken-{note.name}")
+    for note in sorted(vault.iterdir())[:30]:  # changed notes, next to unchanged ones
+        (mixed / note.name).write_text(note.read_text() + "\nOne more closing line.\n")
+    run_both(
+        tmp_path,
+        [
+            ("build", data_dir("notes")),
+            ("import", vault),
+            ("import", vault),  # nothing changed
+            ("import", mixed),  # valid, rejected, changed notes
+            ("build", mixed),  # prunes
+        ],
+        ({"exclusive": True, "workers": 0}, {"exclusive": True, "workers": 2}),
+    )
 
 
 def test_bulk_replace_refuses_a_store_in_memory() -> None:

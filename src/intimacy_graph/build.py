@@ -19,7 +19,7 @@ import contextlib
 import gc
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,14 +28,16 @@ import pyoxigraph
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from intimacy_graph import closure, inference, qc, queries
+from intimacy_graph import buildpool, closure, inference, qc, queries
 from intimacy_graph.diagnostics import Diagnostic, Report, Severity
 from intimacy_graph.encode import CompiledNote, build_registry, encode_note
 from intimacy_graph.namespaces import DCTERMS, PROV, Iris
 from intimacy_graph.notes import parse_note, read_note
+from intimacy_graph.notes.model import Note
 from intimacy_graph.notes.reader import DEFAULT_MAX_BYTES
 from intimacy_graph.resources import ontology_file
 from intimacy_graph.store import OxigraphStore, Store
+from intimacy_graph.store.base import Row
 from intimacy_graph.store.oxigraph import nquads
 from intimacy_graph.store.terms import ntriples, to_rdflib
 from intimacy_graph.validation import shacl_validate
@@ -60,6 +62,7 @@ class BuildResult:
     #: write (graphs, provenance and inference, :func:`inference.rebuild`), qc (stats + QC)
     timings: dict[str, float] = field(default_factory=dict)
     inference_rounds: int = 0  # passes of the rules until one added nothing
+    qc_ran: bool = True  # False when the caller skipped the QC checks (``qc=False``)
 
     @property
     def ok(self) -> bool:
@@ -96,7 +99,7 @@ class RegistryIndex:
     """The registry's triples grouped by subject, so one note's records are found without
     scanning the registry (built once per build, used for every note)."""
 
-    def __init__(self, registry: Graph) -> None:
+    def __init__(self, registry: Iterable[tuple[Node, Node, Node]]) -> None:
         self.records: dict[Node, list[tuple[Node, Node, Node]]] = {}
         for triple in registry:
             self.records.setdefault(triple[0], []).append(triple)
@@ -119,6 +122,17 @@ def validate_compiled(compiled: CompiledNote, registry: Graph | RegistryIndex) -
     index = registry if isinstance(registry, RegistryIndex) else RegistryIndex(registry)
     return shacl_validate(
         compiled.graph, file=compiled.note.file, context=[index.fragment(compiled.graph)]
+    )
+
+
+def duplicate_note(title: str, first: str, file: str, line: int) -> Diagnostic:
+    """The error for a second note (``file``) about the concept of ``first``."""
+    return Diagnostic(
+        "duplicate-note",
+        Severity.ERROR,
+        f"This note is about {title!r}, like {first}: one concept, one note.",
+        file=file,
+        line=line,
     )
 
 
@@ -149,18 +163,7 @@ def compile_folder(
             rejected.append(file)
             continue
         if note.slug in by_slug:
-            report.extend(
-                [
-                    Diagnostic(
-                        "duplicate-note",
-                        Severity.ERROR,
-                        f"This note is about {note.title!r}, like {by_slug[note.slug]}: "
-                        "one concept, one note.",
-                        file=file,
-                        line=note.title_line,
-                    )
-                ]
-            )
+            report.extend([duplicate_note(note.title, by_slug[note.slug], file, note.title_line)])
             rejected.append(file)
             continue
         by_slug[note.slug] = file
@@ -198,6 +201,8 @@ def build(
     files: Iterable[Path] | None = None,
     activity: str = "build",
     exclusive: bool = False,
+    run_qc: bool = True,
+    workers: int | None = None,
 ) -> BuildResult:
     """Compile, validate and load every note in ``notes_dir``; recompute registry and inference.
 
@@ -208,13 +213,17 @@ def build(
     atomic the writes are depends on the store (module docstring). ``exclusive=True`` says
     that nobody else reads or writes an Oxigraph ``store`` during the build (the CLI's case):
     it is then written with the bulk loader into a checkpoint that is swapped in at the end
-    (:meth:`OxigraphStore.bulk_replace`, all-or-nothing as well).
+    (:meth:`OxigraphStore.bulk_replace`, all-or-nothing as well), and the notes of a big
+    build are compiled and validated by ``workers`` processes (default: two when the
+    machine has two CPUs and there are :data:`intimacy_graph.buildpool.MIN_NOTES` notes or
+    more; ``progress`` is then not called). ``run_qc=False`` skips the QC checks, which read
+    the whole store (``result.qc_ran`` says so).
     """
     with no_cyclic_gc():
         return _build(
             store,
             notes_dir=notes_dir,
-            iris=iris,
+            iris=iris or Iris(),
             max_bytes=max_bytes,
             prune=prune,
             progress=progress,
@@ -222,6 +231,8 @@ def build(
             files=files,
             activity=activity,
             exclusive=exclusive,
+            run_qc=run_qc,
+            workers=workers,
         )
 
 
@@ -229,7 +240,7 @@ def _build(
     store: Store,
     *,
     notes_dir: Path,
-    iris: Iris | None,
+    iris: Iris,
     max_bytes: int,
     prune: bool,
     progress: Progress | None,
@@ -237,10 +248,10 @@ def _build(
     files: Iterable[Path] | None,
     activity: str,
     exclusive: bool,
+    run_qc: bool,
+    workers: int | None,
 ) -> BuildResult:
     started = time.perf_counter()
-    iris = iris or Iris()
-    report = Report()
     stored = {str(r["g"]): r for r in store.select(queries.load("list_stored_notes"))}
     hashes = [str(r["hash"]) for r in stored.values()]
     if now is None:
@@ -249,6 +260,64 @@ def _build(
     else:
         run = iris.run(run_id(now, hashes))
     lap = time.perf_counter()
+    if files is None:
+        files = (p for p in notes_dir.rglob("*.md") if p.is_file())
+    files = sorted(files)
+    bulk = exclusive and isinstance(store, OxigraphStore) and store.path is not None
+    if workers is None:
+        workers = buildpool.usable() if len(files) >= buildpool.MIN_NOTES else 0
+    if bulk and workers:
+        assert isinstance(store, OxigraphStore)
+        job = buildpool.Job(store, iris, notes_dir, files, run, now, max_bytes, prune, activity)
+        result, compiled_at, validated_at = buildpool.build_pooled(job, stored, workers)
+    else:
+        result, compiled_at, validated_at = _build_serial(
+            store,
+            iris,
+            notes_dir,
+            files,
+            run,
+            now,
+            max_bytes,
+            prune,
+            activity,
+            stored,
+            bulk,
+            progress,
+        )
+    _flush(store)
+    written_at = time.perf_counter()
+    result.stats = stats(store)
+    if run_qc:
+        result.qc = qc.run_qc(store, registry_graph_iri=str(iris.registry_graph))
+    result.qc_ran = run_qc
+    result.seconds = time.perf_counter() - started
+    result.timings = {
+        "prepare": lap - started,
+        "compile": compiled_at - lap,
+        "validate": validated_at - compiled_at,
+        "write": written_at - validated_at,
+        "qc": started + result.seconds - written_at,
+    }
+    return result
+
+
+def _build_serial(
+    store: Store,
+    iris: Iris,
+    notes_dir: Path,
+    files: list[Path],
+    run: URIRef,
+    now: datetime,
+    max_bytes: int,
+    prune: bool,
+    activity: str,
+    stored: dict[str, Row],
+    bulk: bool,
+    progress: Progress | None,
+) -> tuple[BuildResult, float, float]:
+    """Every step in this process: ``(result, time compiled, time validated)``."""
+    report = Report()
     compiled, rejected = compile_folder(
         notes_dir,
         iris,
@@ -260,22 +329,12 @@ def _build(
         files=files,
     )
     in_folder = {str(iris.note_graph(c.slug)) for c in compiled}
-    rejected_slugs = _slugs_of(rejected, notes_dir)
-    kept_elsewhere: list[CompiledNote] = []
-    removed: list[URIRef] = []
-    for g, row in stored.items():
-        if g in in_folder:
-            continue
-        slug = g.rsplit("/", 1)[-1]
-        if prune and slug not in rejected_slugs:
-            removed.append(URIRef(g))
-        else:  # keep it, and let its spellings count in the registry
-            note = parse_note(str(row["markdown"]), str(row["source"]))
-            kept_elsewhere.append(encode_note(note, iris, run=run, modified=now))
+    kept_elsewhere, removed = stored_elsewhere(stored, in_folder, rejected, notes_dir, prune)
+    kept = [encode_note(note, iris, run=run, modified=now) for note in kept_elsewhere]
 
     # SHACL: validate each note with the registry it would be loaded with.
     compiled_at = time.perf_counter()
-    registry = build_registry([*compiled, *kept_elsewhere], iris)
+    registry = build_registry([*compiled, *kept], iris)
     index = RegistryIndex(registry)
     valid: list[CompiledNote] = []
     for c in compiled:
@@ -286,7 +345,7 @@ def _build(
         else:
             valid.append(c)
     if len(valid) != len(compiled):
-        registry = build_registry([*valid, *kept_elsewhere], iris)
+        registry = build_registry([*valid, *kept], iris)
 
     result = BuildResult(report=report, rejected=rejected, run=str(run))
     validated_at = time.perf_counter()
@@ -305,17 +364,17 @@ def _build(
         iris.registry_graph: registry,
         **changed,
     }
-    record = _provenance_graph(run, now, [*changed], removed, activity)
+    record = provenance_graph(run, now, [*changed], removed, activity)
     extra = [insert_data(iris.changes_graph, record)] if changed or removed else []
     if isinstance(store, OxigraphStore):
         # The rules evaluated in Python (intimacy_graph.closure, tested equal to the SPARQL
         # rules): the inferred graph is written in the same transaction as the data, and no
         # rule pass runs inside the store.
-        data = _data_after(store, iris, graphs, drop=removed)
+        data = data_after(store, iris, graphs, drop=removed)
         if extra:
             data |= set(record)
         inferred, generations = closure.infer(data, closure.Schema.of(graphs[iris.ontology_graph]))
-        if exclusive and store.path is not None:
+        if bulk:
             quads = nquads(
                 {
                     **graphs,
@@ -339,19 +398,27 @@ def _build(
             extra=extra,
         )
         result.inference_rounds = rebuilt.rounds
-    _flush(store)
-    written_at = time.perf_counter()
-    result.stats = stats(store)
-    result.qc = qc.run_qc(store, registry_graph_iri=str(iris.registry_graph))
-    result.seconds = time.perf_counter() - started
-    result.timings = {
-        "prepare": lap - started,
-        "compile": compiled_at - lap,
-        "validate": validated_at - compiled_at,
-        "write": written_at - validated_at,
-        "qc": started + result.seconds - written_at,
-    }
-    return result
+    return result, compiled_at, validated_at
+
+
+def stored_elsewhere(
+    stored: dict[str, Row], in_folder: set[str], rejected: list[str], notes_dir: Path, prune: bool
+) -> tuple[list[Note], list[URIRef]]:
+    """The stored notes a build does not read: ``(kept, removed)``. Kept notes (``prune`` is
+    off, or their file was rejected) are parsed again so their spellings count in the
+    registry; the others are removed."""
+    rejected_slugs = _slugs_of(rejected, notes_dir)
+    kept: list[Note] = []
+    removed: list[URIRef] = []
+    for g, row in stored.items():
+        if g in in_folder:
+            continue
+        slug = g.rsplit("/", 1)[-1]
+        if prune and slug not in rejected_slugs:
+            removed.append(URIRef(g))
+        else:  # keep it, and let its spellings count in the registry
+            kept.append(parse_note(str(row["markdown"]), str(row["source"])))
+    return kept, removed
 
 
 def reinfer(store: Store, iris: Iris, *, extra: Iterable[str] = ()) -> int:
@@ -391,8 +458,12 @@ def _slugs_of(files: list[str], notes_dir: Path) -> set[str]:
     return slugs
 
 
-def _data_after(
-    store: OxigraphStore, iris: Iris, graphs: dict[URIRef, Graph], *, drop: list[URIRef]
+def data_after(
+    store: OxigraphStore,
+    iris: Iris,
+    graphs: Mapping[URIRef, Iterable[tuple[Node, Node, Node]]],
+    *,
+    drop: list[URIRef],
 ) -> set[tuple[Node, Node, Node]]:
     """Every data triple the store will hold once ``graphs`` replace theirs and ``drop`` is
     gone: what the inference rules read (all named graphs but the ontology and the inferred)."""
@@ -424,7 +495,7 @@ def _graph_of(triples: set[tuple[Node, Node, Node]]) -> Graph:
     return graph
 
 
-def _provenance_graph(
+def provenance_graph(
     run: URIRef,
     now: datetime,
     written: list[URIRef],

@@ -196,17 +196,25 @@ def build(
 )
 @store_option
 @click.option("--strict", is_flag=True, help="Also exit non-zero on warnings (as `build`).")
+@click.option(
+    "--qc",
+    "run_qc",
+    is_flag=True,
+    help="Also run the QC checks over the whole store afterwards (as `build` and "
+    "`intimacy-graph qc` do); they read every quad, so they are off by default.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_context
 def import_command(
-    ctx: click.Context, vault: Path, store: Path | None, strict: bool, fmt: str
+    ctx: click.Context, vault: Path, store: Path | None, strict: bool, run_qc: bool, fmt: str
 ) -> None:
     """Add every note of an Obsidian vault (*.md, recursively) to the store.
 
     Notes already in the store and not in the vault are kept (unlike `build`, which prunes).
     Hidden folders (.obsidian/, .trash/, ...) are skipped. Notes with errors are not loaded.
-    One transaction; inference re-applied; the run is recorded in graph:changes. Exit codes as
-    `build`: 0 clean, 1 rejected notes or errors (with --strict also warnings), 3 store busy.
+    All or nothing; inference re-applied; the run is recorded in graph:changes. The QC checks
+    run only with --qc (or later: `intimacy-graph qc`). Exit codes as `build`: 0 clean, 1
+    rejected notes or errors (with --strict also warnings or QC findings), 3 store busy.
     """
     from intimacy_graph.vault import import_vault
 
@@ -220,6 +228,7 @@ def import_command(
             max_bytes=settings.max_note_bytes,
             progress=_progress("importing notes") if sys.stderr.isatty() else None,
             exclusive=True,  # the CLI holds the store alone: bulk write, swapped in at the end
+            run_qc=run_qc,
         )
     finally:
         target.close()
@@ -236,7 +245,7 @@ def import_command(
         "notes_per_second": round(rate, 1),
         "timings": {k: round(v, 3) for k, v in result.timings.items()},
         "run": result.run,
-        "qc": [f.to_dict() for f in result.qc],
+        "qc": [f.to_dict() for f in result.qc] if result.qc_ran else None,
     }
     _print_report(result.report, fmt, summary if fmt == "json" else None)
     if fmt == "text":
@@ -245,7 +254,8 @@ def import_command(
             f"{len(result.loaded)} loaded, {len(result.unchanged)} unchanged, "
             f"{len(result.rejected)} rejected, {warnings} warning(s); "
             f"{result.stats.get('triples', 0)} quads, {result.stats.get('concepts', 0)} "
-            f"concepts; QC: {len(result.qc)} finding(s)"
+            f"concepts; QC: "
+            + (f"{len(result.qc)} finding(s)" if result.qc_ran else "not run (--qc)")
         )
         for finding in result.qc:
             click.echo(f"qc: {finding.severity}: {finding.message} ({finding.check})", err=True)

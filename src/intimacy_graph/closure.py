@@ -165,3 +165,28 @@ def infer(data: Iterable[Triple], schema: Schema) -> tuple[set[Triple], int]:
                     found.append(c)
         frontier = found
     return closure - asserted, generations
+
+
+def depths(data: Iterable[Triple], schema: Schema) -> dict[Triple, int]:
+    """Every triple the rules add to ``data``, with the generation that first concludes it
+    (what :func:`infer` computes, by generation).
+
+    The rules read one triple each, so ``data`` may be split: over the union of the parts, a
+    triple is inferred when some part concludes it and no part holds it, and its generation
+    is the smallest any part gives it (``infer``'s count of generations is that largest
+    generation plus one).
+    """
+    asserted = set(data)
+    found: dict[Triple, int] = {}
+    frontier = list(asserted)
+    generation = 0
+    while frontier:
+        generation += 1
+        fresh: list[Triple] = []
+        for t in frontier:
+            for c in conclusions(t, schema):
+                if c not in found and c not in asserted and c not in schema.asserted:
+                    found[c] = generation
+                    fresh.append(c)
+        frontier = fresh
+    return found

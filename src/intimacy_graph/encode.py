@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib.term import Node
 
 from intimacy_graph.namespaces import (
     CITO,
@@ -57,6 +59,10 @@ class CompiledNote:
     @property
     def slug(self) -> str:
         return self.note.slug
+
+    @property
+    def title(self) -> str:
+        return self.note.title
 
 
 def encode_note(note: Note, iris: Iris, *, run: URIRef, modified: datetime) -> CompiledNote:
@@ -168,21 +174,48 @@ def _statement(
         g.add((node, IG.mentions, concept(link.slug, link.target)))
 
 
-def build_registry(compiled: Iterable[CompiledNote], iris: Iris) -> Graph:
+class RegistrySource(Protocol):
+    """What the registry reads of one note (a :class:`CompiledNote`, or its summary)."""
+
+    @property
+    def slug(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def concepts(self) -> dict[str, list[str]]: ...
+
+    @property
+    def works(self) -> dict[str, tuple[Citation, bool]]: ...
+
+
+def build_registry(compiled: Iterable[RegistrySource], iris: Iris) -> Graph:
     """``graph:registry``: one record and one preferred label per concept and work.
 
     The spelling chosen is the describing note's title if there is one, else the first seen in
     notes sorted by slug; other spellings become ``skos:altLabel``.  A work's authors and year
     come from the first citing note; a work cited as evidence anywhere is an ``ig:Study``.
     """
-    notes = sorted(compiled, key=lambda c: c.slug)
     g = Graph()
+    for triple in registry_triples(compiled, iris):
+        g.add(triple)
+    return g
+
+
+def registry_triples(
+    compiled: Iterable[RegistrySource], iris: Iris
+) -> list[tuple[URIRef, URIRef, Node]]:
+    """The triples of :func:`build_registry`'s graph (each once), without making the graph."""
+    notes = sorted(compiled, key=lambda c: c.slug)
+    out: list[tuple[URIRef, URIRef, Node]] = []
+    add = out.append
     scheme = iris.scheme
-    g.add((scheme, RDF.type, SKOS.ConceptScheme))
-    g.add((scheme, SKOS.prefLabel, en("intimacy-graph psychology concepts")))
-    g.add((scheme, RDFS.label, en("intimacy-graph psychology concepts")))
+    add((scheme, RDF.type, SKOS.ConceptScheme))
+    add((scheme, SKOS.prefLabel, en("intimacy-graph psychology concepts")))
+    add((scheme, RDFS.label, en("intimacy-graph psychology concepts")))
     spellings: dict[str, list[str]] = {}
-    described = {c.slug: c.note.title for c in notes}
+    described = {c.slug: c.title for c in notes}
     for c in notes:
         for slug, names in c.concepts.items():
             known = spellings.setdefault(slug, [])
@@ -191,13 +224,14 @@ def build_registry(compiled: Iterable[CompiledNote], iris: Iris) -> Graph:
         names = spellings[slug]
         preferred = described.get(slug, names[0])
         node = iris.concept(slug)
-        g.add((node, RDF.type, IG.Concept))
-        g.add((node, SKOS.prefLabel, en(preferred)))
-        g.add((node, RDFS.label, en(preferred)))
-        g.add((node, SKOS.inScheme, scheme))
-        for name in names:
+        label = en(preferred)
+        add((node, RDF.type, IG.Concept))
+        add((node, SKOS.prefLabel, label))
+        add((node, RDFS.label, label))
+        add((node, SKOS.inScheme, scheme))
+        for name in dict.fromkeys(names):
             if name != preferred:
-                g.add((node, SKOS.altLabel, en(name)))
+                add((node, SKOS.altLabel, en(name)))
     works: dict[str, Citation] = {}
     studies: set[str] = set()
     for c in notes:
@@ -208,11 +242,11 @@ def build_registry(compiled: Iterable[CompiledNote], iris: Iris) -> Graph:
     for slug in sorted(works):
         cite = works[slug]
         node = iris.work(slug)
-        g.add((node, RDF.type, IG.Work))
+        add((node, RDF.type, IG.Work))
         if slug in studies:
-            g.add((node, RDF.type, IG.Study))
-        g.add((node, RDFS.label, Literal(cite.label)))
-        for author in cite.authors:
-            g.add((node, IG.authorFamilyName, Literal(author)))
-        g.add((node, FABIO.hasPublicationYear, Literal(cite.year[:4], datatype=XSD.gYear)))
-    return g
+            add((node, RDF.type, IG.Study))
+        add((node, RDFS.label, Literal(cite.label)))
+        for author in dict.fromkeys(cite.authors):
+            add((node, IG.authorFamilyName, Literal(author)))
+        add((node, FABIO.hasPublicationYear, Literal(cite.year[:4], datatype=XSD.gYear)))
+    return out

@@ -75,10 +75,13 @@ def import_vault(
     progress: building.Progress | None = None,
     now: datetime | None = None,
     exclusive: bool = False,
+    run_qc: bool = True,
+    workers: int | None = None,
 ) -> building.BuildResult:
     """Validate and add every note of ``vault`` to ``store``; keep the notes already there.
 
-    ``exclusive``: nobody else uses the store meanwhile (:func:`intimacy_graph.build.build`).
+    ``exclusive`` (nobody else uses the store meanwhile), ``run_qc`` (run the QC checks over
+    the whole store afterwards) and ``workers`` are :func:`intimacy_graph.build.build`'s.
     """
     return building.build(
         store,
@@ -91,6 +94,8 @@ def import_vault(
         files=vault_files(vault),
         activity="import",
         exclusive=exclusive,
+        run_qc=run_qc,
+        workers=workers,
     )
 
 

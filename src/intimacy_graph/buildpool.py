@@ -1,0 +1,409 @@
+"""The per-note work of a big build in worker processes (issue #5: import ≥ 100 notes/s).
+
+Reading, parsing, encoding, SHACL and the inference rules take ~20 ms of CPU per note, and the
+notes do not depend on each other except through the registry. :class:`Workers` splits the
+notes of one build between processes that keep what they compiled between two steps:
+
+1. :meth:`Workers.compile`: read, parse and encode each note; return its diagnostics, what the
+   registry needs (spellings, works) and its triples as N-Triples lines (no rdflib objects
+   cross a process boundary: unpickling them cost more than making them);
+2. :meth:`Workers.validate`: with the registry rebuilt from everybody's spellings, validate
+   each note as :func:`intimacy_graph.build.validate_compiled` does and, for a note that will
+   be written, compute what the rules conclude from its triples, each conclusion with its
+   generation (:func:`intimacy_graph.closure.depths`).
+
+The rules read one triple each, so the conclusions of all notes together are the union of
+each note's, and a conclusion's generation is the smallest any note gives it:
+:func:`intimacy_graph.build.build` merges them into exactly the inferred graph that
+:func:`intimacy_graph.closure.infer` computes over everything (tested equal).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import time
+import traceback
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rdflib import URIRef
+from rdflib.term import Node
+
+from intimacy_graph import closure
+from intimacy_graph.diagnostics import Diagnostic, Report, Severity
+from intimacy_graph.encode import CompiledNote, encode_note, registry_triples
+from intimacy_graph.errors import UnusableInputError
+from intimacy_graph.namespaces import Iris
+from intimacy_graph.notes import read_note
+from intimacy_graph.notes.model import Citation
+from intimacy_graph.store.base import Row
+from intimacy_graph.store.oxigraph import OxigraphStore, nquads
+from intimacy_graph.store.terms import to_oxigraph
+
+if TYPE_CHECKING:
+    from intimacy_graph.build import BuildResult
+
+Triple = tuple[Node, Node, Node]
+
+#: Fewer notes than this are compiled in the calling process: starting workers costs ~0.5 s.
+MIN_NOTES = 300
+
+
+@dataclass
+class Compiled:
+    """What a worker returns for one note that parsed without errors."""
+
+    slug: str
+    title: str
+    title_line: int
+    content_hash: str
+    concepts: dict[str, list[str]]
+    works: dict[str, tuple[Citation, bool]]
+    lines: list[str]  # the note graph's triples, N-Triples without the final " ."
+
+
+@dataclass
+class NoteSummary:
+    """What :func:`intimacy_graph.encode.registry_triples` reads of one note."""
+
+    slug: str
+    title: str
+    concepts: dict[str, list[str]]
+    works: dict[str, tuple[Citation, bool]]
+
+
+class Lines:
+    """Triples → N-Triples lines (no final ``" ."``), terms written by pyoxigraph (memoised)."""
+
+    def __init__(self) -> None:
+        self.memo: dict[Node, str] = {}
+
+    def term(self, term: Node) -> str:
+        text = self.memo.get(term)
+        if text is None:
+            try:
+                text = self.memo[term] = str(to_oxigraph(term))
+            except (ValueError, TypeError, UnicodeError) as exc:
+                raise UnusableInputError(
+                    f"A term cannot be stored: {str(exc)[:200]}", code="invalid-term"
+                ) from exc
+        return text
+
+    def line(self, triple: Triple) -> str:
+        term = self.term
+        s, p, o = triple
+        return f"{term(s)} {term(p)} {term(o)}"
+
+    def __call__(self, triples: Iterable[Triple]) -> list[str]:
+        term = self.term
+        return [f"{term(s)} {term(p)} {term(o)}" for s, p, o in triples]
+
+
+def usable() -> int:
+    """How many worker processes pay on this machine (0: compile in the calling process)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return 2 if cpus >= 2 else 0
+
+
+class Workers:
+    """Worker processes, each owning a contiguous share of the notes of one build."""
+
+    def __init__(self, count: int) -> None:
+        # fork: the workers start in milliseconds with everything imported and the shapes
+        # compiled, and never touch the store this process has open.
+        context = multiprocessing.get_context("fork")
+        self._pipes: list[Connection] = []
+        self._procs: list[Any] = []
+        for _ in range(count):
+            mine, theirs = context.Pipe()
+            proc = context.Process(target=_serve, args=(theirs,), daemon=True)
+            proc.start()
+            theirs.close()
+            self._pipes.append(mine)
+            self._procs.append(proc)
+        self._shares: list[list[str]] = []
+
+    def close(self) -> None:
+        for pipe in self._pipes:
+            with contextlib.suppress(OSError):
+                pipe.send(("stop",))
+            pipe.close()
+        for proc in self._procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _ask(self, messages: Sequence[tuple[Any, ...]]) -> list[Any]:
+        self._send(messages)
+        return self._receive()
+
+    def _send(self, messages: Sequence[tuple[Any, ...]]) -> None:
+        for pipe, message in zip(self._pipes, messages, strict=True):
+            pipe.send(message)
+
+    def _receive(self) -> list[Any]:
+        answers = []
+        for pipe in self._pipes:
+            kind, value = pipe.recv()
+            if kind == "error":
+                if isinstance(value, BaseException):
+                    raise value
+                raise RuntimeError(f"a build worker failed:\n{value}")
+            answers.append(value)
+        return answers
+
+    def compile(
+        self,
+        notes_dir: Path,
+        files: list[Path],
+        iris: Iris,
+        *,
+        run: URIRef,
+        now: datetime,
+        max_bytes: int,
+    ) -> list[tuple[str, list[Diagnostic], Compiled | None]]:
+        """``(file, diagnostics, compiled or None)`` for every file, in the order given."""
+        n = len(self._pipes)
+        size = -(-len(files) // n)
+        shares = [files[i * size : (i + 1) * size] for i in range(n)]
+        answers = self._ask(
+            [("compile", notes_dir, share, iris, run, now, max_bytes) for share in shares]
+        )
+        return [item for answer in answers for item in answer]
+
+    def validate(self, sources: list[NoteSummary], todo: dict[str, bool]) -> None:
+        """Start validating every file of ``todo`` (the answer: :meth:`validated`)."""
+        self._send([("validate", sources, todo)] * len(self._pipes))
+
+    def validated(self) -> dict[str, tuple[list[Diagnostic], dict[str, int] | None]]:
+        """For every file of :meth:`validate`'s ``todo``: its SHACL diagnostics and, when it
+        is valid and ``todo[file]`` (it will be written), its conclusions (line →
+        generation)."""
+        answers = self._receive()
+        merged: dict[str, tuple[list[Diagnostic], dict[str, int] | None]] = {}
+        for answer in answers:
+            merged.update(answer)
+        return merged
+
+
+@dataclass
+class Job:
+    """One build, as :func:`intimacy_graph.build.build` was asked for it."""
+
+    store: OxigraphStore
+    iris: Iris
+    notes_dir: Path
+    files: list[Path]
+    run: URIRef
+    now: datetime
+    max_bytes: int
+    prune: bool
+    activity: str
+
+
+def build_pooled(
+    job: Job, stored: dict[str, Row], workers: int
+) -> tuple[BuildResult, float, float]:
+    """:func:`intimacy_graph.build.build`'s steps with the notes in ``workers`` processes,
+    written with :meth:`OxigraphStore.bulk_replace`: ``(result, time compiled, time
+    validated)``. Same diagnostics in the same order, same graphs, same summary."""
+    from intimacy_graph import build as building
+
+    iris, report = job.iris, Report()
+    with Workers(workers) as pool:
+        items = pool.compile(
+            job.notes_dir, job.files, iris, run=job.run, now=job.now, max_bytes=job.max_bytes
+        )
+        compiled: list[tuple[str, Compiled]] = []
+        rejected: list[str] = []
+        by_slug: dict[str, str] = {}
+        for file, diags, c in items:
+            report.extend(diags)
+            if c is None:
+                rejected.append(file)
+            elif c.slug in by_slug:
+                report.extend(
+                    [building.duplicate_note(c.title, by_slug[c.slug], file, c.title_line)]
+                )
+                rejected.append(file)
+            else:
+                by_slug[c.slug] = file
+                compiled.append((file, c))
+        in_folder = {str(iris.note_graph(c.slug)) for _, c in compiled}
+        kept_notes, removed = building.stored_elsewhere(
+            stored, in_folder, rejected, job.notes_dir, job.prune
+        )
+        kept = [
+            NoteSummary(k.slug, k.title, k.concepts, k.works)
+            for k in (encode_note(n, iris, run=job.run, modified=job.now) for n in kept_notes)
+        ]
+        compiled_at = time.perf_counter()
+        sources = [NoteSummary(c.slug, c.title, c.concepts, c.works) for _, c in compiled]
+        changed = {file: _changed(stored, iris, c) for file, c in compiled}
+        pool.validate([*sources, *kept], changed)
+        registry = registry_triples([*sources, *kept], iris)  # meanwhile, here
+        checked = pool.validated()
+    valid: list[tuple[str, Compiled, dict[str, int] | None]] = []
+    for file, c in compiled:
+        diags, reached = checked[file]
+        report.extend(diags)
+        if any(d.severity is Severity.ERROR for d in diags):
+            rejected.append(file)
+        else:
+            valid.append((file, c, reached))
+    if len(valid) != len(compiled):
+        summaries = [NoteSummary(c.slug, c.title, c.concepts, c.works) for _, c, _ in valid]
+        registry = registry_triples([*summaries, *kept], iris)
+    result = building.BuildResult(report=report, rejected=rejected, run=str(job.run))
+    validated_at = time.perf_counter()
+    written: list[tuple[URIRef, Compiled, dict[str, int]]] = []
+    for file, c, reached in valid:
+        if changed[file]:
+            assert reached is not None
+            written.append((iris.note_graph(c.slug), c, reached))
+            result.loaded.append(c.slug)
+        else:
+            result.unchanged.append(c.slug)
+    result.removed = [str(g).rsplit("/", 1)[-1] for g in removed]
+    ontology = building.load_ontology()
+    record = building.provenance_graph(
+        job.run, job.now, [g for g, _, _ in written], removed, job.activity
+    )
+    replaced = [iris.ontology_graph, iris.registry_graph, *(g for g, _, _ in written)]
+    rest = building.data_after(job.store, iris, {g: () for g in replaced}, drop=removed)
+    rest.update(registry)
+    if written or removed:
+        rest.update(record)
+    lines = Lines()
+    data = set(lines(rest))
+    for _, c, _ in written:
+        data.update(c.lines)
+    reached_all = {
+        lines.line(t): d for t, d in closure.depths(rest, closure.Schema.of(ontology)).items()
+    }
+    for _, _, reached in written:
+        for line, depth in reached.items():
+            if depth < reached_all.get(line, depth + 1):
+                reached_all[line] = depth
+    inferred = [line for line in reached_all if line not in data]
+    result.inference_rounds = (
+        1 + max((reached_all[line] for line in inferred), default=0) if data else 0
+    )
+    chunks = [
+        nquads({iris.ontology_graph: ontology, iris.registry_graph: registry}),
+        _with_graph(inferred, iris.inferred_graph),
+    ]
+    for g, c, _ in written:
+        chunks.append(_with_graph(c.lines, g))
+    if written or removed:
+        chunks.append(nquads({iris.changes_graph: record}))
+    job.store.bulk_replace(b"".join(chunks), drop=[*replaced, *removed, iris.inferred_graph])
+    return result, compiled_at, validated_at
+
+
+def _changed(stored: dict[str, Row], iris: Iris, c: Compiled) -> bool:
+    previous = stored.get(str(iris.note_graph(c.slug)))
+    return previous is None or str(previous["hash"]) != c.content_hash
+
+
+def _with_graph(lines: Iterable[str], graph: URIRef) -> bytes:
+    suffix = f" <{graph}> .\n"
+    return "".join(line + suffix for line in lines).encode("utf-8")
+
+
+# --- in the worker ---------------------------------------------------------------------------
+
+
+def _serve(pipe: Connection) -> None:
+    state: dict[str, Any] = {}
+    while True:
+        try:
+            message = pipe.recv()
+        except EOFError:
+            return
+        if message[0] == "stop":
+            return
+        try:
+            if message[0] == "compile":
+                answer: Any = _compile(state, *message[1:])
+            else:
+                answer = _validate(state, *message[1:])
+            pipe.send(("ok", answer))
+        except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+            try:
+                pipe.send(("error", exc))
+            except Exception:  # noqa: BLE001 - an exception that does not pickle
+                pipe.send(("error", traceback.format_exc()))
+
+
+def _compile(
+    state: dict[str, Any],
+    notes_dir: Path,
+    files: list[Path],
+    iris: Iris,
+    run: URIRef,
+    now: datetime,
+    max_bytes: int,
+) -> list[tuple[str, list[Diagnostic], Compiled | None]]:
+    lines = state["lines"] = Lines()
+    notes: dict[str, CompiledNote] = {}
+    state["notes"], state["iris"] = notes, iris
+    out: list[tuple[str, list[Diagnostic], Compiled | None]] = []
+    for path in files:
+        note, diags = read_note(path, notes_dir, max_bytes)
+        file = str(path.relative_to(notes_dir))
+        if note is None or any(d.severity is Severity.ERROR for d in diags):
+            out.append((file, diags, None))
+            continue
+        c = encode_note(note, iris, run=run, modified=now)
+        notes[file] = c
+        compiled = Compiled(
+            c.slug,
+            note.title,
+            note.title_line,
+            note.content_hash,
+            c.concepts,
+            c.works,
+            lines(c.graph),
+        )
+        out.append((file, diags, compiled))
+    return out
+
+
+def _validate(
+    state: dict[str, Any], sources: list[NoteSummary], todo: dict[str, bool]
+) -> dict[str, tuple[list[Diagnostic], dict[str, int] | None]]:
+    from intimacy_graph.build import RegistryIndex, load_ontology, validate_compiled
+
+    notes: dict[str, CompiledNote] = state["notes"]
+    index = RegistryIndex(registry_triples(sources, state["iris"]))
+    schema = closure.Schema.of(load_ontology())
+    lines: Lines = state["lines"]
+    out: dict[str, tuple[list[Diagnostic], dict[str, int] | None]] = {}
+    for file, c in notes.items():
+        if file not in todo:
+            continue
+        diags = validate_compiled(c, index)
+        reached = None
+        if todo[file] and not any(d.severity is Severity.ERROR for d in diags):
+            found = closure.depths(c.graph, schema)
+            term = lines.term
+            reached = {f"{term(s)} {term(p)} {term(o)}": d for (s, p, o), d in found.items()}
+        out[file] = (diags, reached)
+    return out
