@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import threading
 import time
 import traceback
 from collections.abc import Iterable, Sequence
@@ -37,19 +38,27 @@ from rdflib.term import Node
 
 from intimacy_graph import closure
 from intimacy_graph.diagnostics import Diagnostic, Report, Severity
-from intimacy_graph.encode import CompiledNote, encode_note, registry_triples
+from intimacy_graph.encode import (
+    CompiledNote,
+    RegistryPlan,
+    encode_note,
+    registry_plan,
+    registry_text,
+    registry_triples,
+)
 from intimacy_graph.errors import UnusableInputError
 from intimacy_graph.namespaces import Iris
 from intimacy_graph.notes import read_note
 from intimacy_graph.notes.model import Citation
 from intimacy_graph.store.base import Row
-from intimacy_graph.store.oxigraph import OxigraphStore, nquads
+from intimacy_graph.store.oxigraph import BulkWrite, OxigraphStore, nquads
 from intimacy_graph.store.terms import to_oxigraph
 
 if TYPE_CHECKING:
     from intimacy_graph.build import BuildResult
 
 Triple = tuple[Node, Node, Node]
+TextTriple = closure.TextTriple
 
 #: Fewer notes than this are compiled in the calling process: starting workers costs ~0.5 s.
 MIN_NOTES = 300
@@ -95,14 +104,9 @@ class Lines:
                 ) from exc
         return text
 
-    def line(self, triple: Triple) -> str:
+    def __call__(self, triples: Iterable[Triple]) -> list[TextTriple]:
         term = self.term
-        s, p, o = triple
-        return f"{term(s)} {term(p)} {term(o)}"
-
-    def __call__(self, triples: Iterable[Triple]) -> list[str]:
-        term = self.term
-        return [f"{term(s)} {term(p)} {term(o)}" for s, p, o in triples]
+        return [(term(s), term(p), term(o)) for s, p, o in triples]
 
 
 def usable() -> int:
@@ -187,19 +191,25 @@ class Workers:
         )
         return [item for answer in answers for item in answer]
 
-    def validate(self, sources: list[NoteSummary], todo: dict[str, bool]) -> None:
-        """Start validating every file of ``todo`` (the answer: :meth:`validated`)."""
-        self._send([("validate", sources, todo)] * len(self._pipes))
+    def validate(self, plan: RegistryPlan, todo: dict[str, bool]) -> None:
+        """Start validating every file of ``todo`` with the registry of ``plan`` (the
+        answer: :meth:`validated`)."""
+        n = len(self._pipes)
+        self._send([("validate", plan, todo, part, n) for part in range(n)])
 
-    def validated(self) -> dict[str, tuple[list[Diagnostic], dict[str, int] | None]]:
+    def validated(
+        self,
+    ) -> tuple[dict[str, tuple[list[Diagnostic], dict[str, int] | None]], list[TextTriple]]:
         """For every file of :meth:`validate`'s ``todo``: its SHACL diagnostics and, when it
         is valid and ``todo[file]`` (it will be written), its conclusions (line →
-        generation)."""
+        generation); and the registry's triples (as text: :func:`registry_text`)."""
         answers = self._receive()
         merged: dict[str, tuple[list[Diagnostic], dict[str, int] | None]] = {}
-        for answer in answers:
-            merged.update(answer)
-        return merged
+        registry: list[TextTriple] = []
+        for checked, share in answers:
+            merged.update(checked)
+            registry.extend(share)
+        return merged, registry
 
 
 @dataclass
@@ -256,9 +266,51 @@ def build_pooled(
         compiled_at = time.perf_counter()
         sources = [NoteSummary(c.slug, c.title, c.concepts, c.works) for _, c in compiled]
         changed = {file: _changed(stored, iris, c) for file, c in compiled}
-        pool.validate([*sources, *kept], changed)
-        registry = registry_triples([*sources, *kept], iris)  # meanwhile, here
-        checked = pool.validated()
+        pool.validate(registry_plan([*sources, *kept]), changed)
+        # Meanwhile, load the notes that will be written (if they pass) into the checkpoint.
+        fresh = {file: iris.note_graph(c.slug) for file, c in compiled if changed[file]}
+        replaced = [iris.ontology_graph, iris.registry_graph, *fresh.values()]
+        with job.store.bulk_write(drop=[*replaced, *removed, iris.inferred_graph]) as write:
+            notes = b"".join(_with_graph(c.lines, fresh[f]) for f, c in compiled if f in fresh)
+            loader = _Loader(write, notes)
+            try:
+                checked, registry = pool.validated()
+            finally:
+                loader.join()
+            pool.close()
+            result, validated_at = _finish(
+                job,
+                stored,
+                compiled,
+                rejected,
+                kept,
+                removed,
+                report,
+                checked,
+                registry,
+                changed,
+                write,
+            )
+    return result, compiled_at, validated_at
+
+
+def _finish(
+    job: Job,
+    stored: dict[str, Row],
+    compiled: list[tuple[str, Compiled]],
+    rejected: list[str],
+    kept: list[NoteSummary],
+    removed: list[URIRef],
+    report: Report,
+    checked: dict[str, tuple[list[Diagnostic], dict[str, int] | None]],
+    registry: list[TextTriple],
+    changed: dict[str, bool],
+    write: BulkWrite,
+) -> tuple[BuildResult, float]:
+    """After validation: the registry, the inferred graph, the provenance; commit."""
+    from intimacy_graph import build as building
+
+    iris = job.iris
     valid: list[tuple[str, Compiled, dict[str, int] | None]] = []
     for file, c in compiled:
         diags, reached = checked[file]
@@ -269,7 +321,13 @@ def build_pooled(
             valid.append((file, c, reached))
     if len(valid) != len(compiled):
         summaries = [NoteSummary(c.slug, c.title, c.concepts, c.works) for _, c, _ in valid]
-        registry = registry_triples([*summaries, *kept], iris)
+        registry = registry_text(registry_plan([*summaries, *kept]), iris)
+        loaded_early = {file for file, _ in compiled if changed[file]}
+        write.restore(  # the old version (or nothing) of a changed note that failed
+            iris.note_graph(c.slug)
+            for file, c in compiled
+            if file in loaded_early and file not in {f for f, _, _ in valid}
+        )
     result = building.BuildResult(report=report, rejected=rejected, run=str(job.run))
     validated_at = time.perf_counter()
     written: list[tuple[URIRef, Compiled, dict[str, int]]] = []
@@ -287,16 +345,15 @@ def build_pooled(
     )
     replaced = [iris.ontology_graph, iris.registry_graph, *(g for g, _, _ in written)]
     rest = building.data_after(job.store, iris, {g: () for g in replaced}, drop=removed)
-    rest.update(registry)
     if written or removed:
         rest.update(record)
     lines = Lines()
-    data = set(lines(rest))
+    rest_text = [*lines(rest), *registry]
+    data = {" ".join(t) for t in rest_text}
     for _, c, _ in written:
         data.update(c.lines)
-    reached_all = {
-        lines.line(t): d for t, d in closure.depths(rest, closure.Schema.of(ontology)).items()
-    }
+    schema = closure.TextSchema(closure.Schema.of(ontology), lines.term)
+    reached_all = {" ".join(t): d for t, d in closure.text_depths(rest_text, schema).items()}
     for _, _, reached in written:
         for line, depth in reached.items():
             if depth < reached_all.get(line, depth + 1):
@@ -306,15 +363,35 @@ def build_pooled(
         1 + max((reached_all[line] for line in inferred), default=0) if data else 0
     )
     chunks = [
-        nquads({iris.ontology_graph: ontology, iris.registry_graph: registry}),
+        nquads({iris.ontology_graph: ontology}),
+        _with_graph((" ".join(t) for t in registry), iris.registry_graph),
         _with_graph(inferred, iris.inferred_graph),
     ]
-    for g, c, _ in written:
-        chunks.append(_with_graph(c.lines, g))
     if written or removed:
         chunks.append(nquads({iris.changes_graph: record}))
-    job.store.bulk_replace(b"".join(chunks), drop=[*replaced, *removed, iris.inferred_graph])
-    return result, compiled_at, validated_at
+    write.load(b"".join(chunks))
+    write.commit()
+    return result, validated_at
+
+
+class _Loader:
+    """:meth:`BulkWrite.load` in a thread (pyoxigraph lets go of the GIL while it loads)."""
+
+    def __init__(self, write: BulkWrite, nquads: bytes) -> None:
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(write, nquads), daemon=True)
+        self._thread.start()
+
+    def _run(self, write: BulkWrite, nquads: bytes) -> None:
+        try:
+            write.load(nquads)
+        except BaseException as exc:  # noqa: BLE001 - raised again by join()
+            self._error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def _changed(stored: dict[str, Row], iris: Iris, c: Compiled) -> bool:
@@ -363,7 +440,8 @@ def _compile(
 ) -> list[tuple[str, list[Diagnostic], Compiled | None]]:
     lines = state["lines"] = Lines()
     notes: dict[str, CompiledNote] = {}
-    state["notes"], state["iris"] = notes, iris
+    texts: dict[str, list[TextTriple]] = {}
+    state["notes"], state["texts"], state["iris"] = notes, texts, iris
     out: list[tuple[str, list[Diagnostic], Compiled | None]] = []
     for path in files:
         note, diags = read_note(path, notes_dir, max_bytes)
@@ -371,8 +449,9 @@ def _compile(
         if note is None or any(d.severity is Severity.ERROR for d in diags):
             out.append((file, diags, None))
             continue
-        c = encode_note(note, iris, run=run, modified=now)
+        c = encode_note(note, iris, run=run, modified=now, store="SimpleMemory")
         notes[file] = c
+        texts[file] = text = lines(c.graph)
         compiled = Compiled(
             c.slug,
             note.title,
@@ -380,21 +459,30 @@ def _compile(
             note.content_hash,
             c.concepts,
             c.works,
-            lines(c.graph),
+            [" ".join(t) for t in text],
         )
         out.append((file, diags, compiled))
     return out
 
 
 def _validate(
-    state: dict[str, Any], sources: list[NoteSummary], todo: dict[str, bool]
-) -> dict[str, tuple[list[Diagnostic], dict[str, int] | None]]:
+    state: dict[str, Any], plan: RegistryPlan, todo: dict[str, bool], part: int, parts: int
+) -> tuple[dict[str, tuple[list[Diagnostic], dict[str, int] | None]], list[TextTriple]]:
     from intimacy_graph.build import RegistryIndex, load_ontology, validate_compiled
 
     notes: dict[str, CompiledNote] = state["notes"]
-    index = RegistryIndex(registry_triples(sources, state["iris"]))
-    schema = closure.Schema.of(load_ontology())
+    iris: Iris = state["iris"]
+    mentioned = {
+        term[1:-1]
+        for file in todo
+        if file in notes
+        for s, _, o in state["texts"][file]
+        for term in (s, o)
+        if term[0] == "<"
+    }
+    index = RegistryIndex(registry_triples(plan, iris, only=mentioned))
     lines: Lines = state["lines"]
+    schema = closure.TextSchema(closure.Schema.of(load_ontology()), lines.term)
     out: dict[str, tuple[list[Diagnostic], dict[str, int] | None]] = {}
     for file, c in notes.items():
         if file not in todo:
@@ -402,8 +490,7 @@ def _validate(
         diags = validate_compiled(c, index)
         reached = None
         if todo[file] and not any(d.severity is Severity.ERROR for d in diags):
-            found = closure.depths(c.graph, schema)
-            term = lines.term
-            reached = {f"{term(s)} {term(p)} {term(o)}": d for (s, p, o), d in found.items()}
+            found = closure.text_depths(state["texts"][file], schema)
+            reached = {" ".join(t): d for t, d in found.items()}
         out[file] = (diags, reached)
-    return out
+    return out, registry_text(plan, iris, part, parts)

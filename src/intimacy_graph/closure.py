@@ -27,7 +27,7 @@ closure is the least fixpoint, which the worklist below reaches (the SPARQL pass
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from rdflib import OWL, RDF, RDFS, BNode, Graph, URIRef
@@ -185,6 +185,64 @@ def depths(data: Iterable[Triple], schema: Schema) -> dict[Triple, int]:
         fresh: list[Triple] = []
         for t in frontier:
             for c in conclusions(t, schema):
+                if c not in found and c not in asserted and c not in schema.asserted:
+                    found[c] = generation
+                    fresh.append(c)
+        frontier = fresh
+    return found
+
+
+TextTriple = tuple[str, str, str]
+
+
+class TextSchema:
+    """:class:`Schema` with every term as its N-Triples text, for :func:`text_depths` (the
+    worker processes of a build hold triples as text: comparing ``str`` is several times
+    cheaper than comparing rdflib terms)."""
+
+    def __init__(self, schema: Schema, text: Callable[[Node], str]) -> None:
+        def table(mapping: dict[Node, set[Node]]) -> dict[str, tuple[str, ...]]:
+            return {text(k): tuple(sorted(text(v) for v in vs)) for k, vs in mapping.items()}
+
+        self.sub = table(schema.sub)
+        self.flip = table(schema.flip)
+        self.domain = table(schema.domain)
+        self.range = table(schema.range)
+        self.subclass = table(schema.subclass)
+        self.type = text(RDF.type)
+        self.asserted = frozenset((text(s), text(p), text(o)) for s, p, o in schema.asserted)
+
+
+def text_conclusions(t: TextTriple, schema: TextSchema) -> list[TextTriple]:
+    """:func:`conclusions` over N-Triples text (``<iri>``, ``_:blank``, ``"literal"``)."""
+    s, p, o = t
+    out: list[TextTriple] = []
+    s_iri = s[0] == "<"
+    o_iri = o[0] == "<"
+    if s_iri and not o.startswith("_:"):
+        out += [(s, q, o) for q in schema.sub.get(p, ())]
+    if s_iri and o_iri:
+        out += [(o, r, s) for r in schema.flip.get(p, ())]
+    if s_iri:
+        out += [(s, schema.type, c) for c in schema.domain.get(p, ())]
+    if o_iri:
+        out += [(o, schema.type, c) for c in schema.range.get(p, ())]
+    if p == schema.type and s_iri:
+        out += [(s, schema.type, d) for d in schema.subclass.get(o, ())]
+    return out
+
+
+def text_depths(data: Iterable[TextTriple], schema: TextSchema) -> dict[TextTriple, int]:
+    """:func:`depths` over N-Triples text."""
+    asserted = set(data)
+    found: dict[TextTriple, int] = {}
+    frontier = list(asserted)
+    generation = 0
+    while frontier:
+        generation += 1
+        fresh: list[TextTriple] = []
+        for t in frontier:
+            for c in text_conclusions(t, schema):
                 if c not in found and c not in asserted and c not in schema.asserted:
                     found[c] = generation
                     fresh.append(c)

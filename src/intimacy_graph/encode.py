@@ -65,9 +65,15 @@ class CompiledNote:
         return self.note.title
 
 
-def encode_note(note: Note, iris: Iris, *, run: URIRef, modified: datetime) -> CompiledNote:
-    """The RDF of one note: note record, definitions, statements, shortcuts, citations."""
-    g = Graph()
+def encode_note(
+    note: Note, iris: Iris, *, run: URIRef, modified: datetime, store: str = "default"
+) -> CompiledNote:
+    """The RDF of one note: note record, definitions, statements, shortcuts, citations.
+
+    ``store`` is the rdflib store plugin of the graph (``"SimpleMemory"``: cheaper to fill
+    and read, for a graph that is only read triple by triple).
+    """
+    g = Graph(store=store)
     out = CompiledNote(note=note, graph=g)
     me = iris.concept(note.slug)
     doc = iris.note(note.slug)
@@ -203,35 +209,29 @@ def build_registry(compiled: Iterable[RegistrySource], iris: Iris) -> Graph:
     return g
 
 
-def registry_triples(
-    compiled: Iterable[RegistrySource], iris: Iris
-) -> list[tuple[URIRef, URIRef, Node]]:
-    """The triples of :func:`build_registry`'s graph (each once), without making the graph."""
+@dataclass
+class RegistryPlan:
+    """What the registry says, before it is written as triples: each concept with its
+    preferred spelling and its other spellings, each work with its first citation."""
+
+    concepts: list[tuple[str, str, list[str]]]  # (slug, preferred, other spellings), by slug
+    works: list[tuple[str, Citation, bool]]  # (slug, first citation, cited as evidence), by slug
+
+
+def registry_plan(compiled: Iterable[RegistrySource]) -> RegistryPlan:
+    """The choices of :func:`build_registry` (module docstring of the rules)."""
     notes = sorted(compiled, key=lambda c: c.slug)
-    out: list[tuple[URIRef, URIRef, Node]] = []
-    add = out.append
-    scheme = iris.scheme
-    add((scheme, RDF.type, SKOS.ConceptScheme))
-    add((scheme, SKOS.prefLabel, en("intimacy-graph psychology concepts")))
-    add((scheme, RDFS.label, en("intimacy-graph psychology concepts")))
     spellings: dict[str, list[str]] = {}
     described = {c.slug: c.title for c in notes}
     for c in notes:
         for slug, names in c.concepts.items():
             known = spellings.setdefault(slug, [])
             known.extend(n for n in names if n not in known)
+    concepts = []
     for slug in sorted(spellings):
         names = spellings[slug]
         preferred = described.get(slug, names[0])
-        node = iris.concept(slug)
-        label = en(preferred)
-        add((node, RDF.type, IG.Concept))
-        add((node, SKOS.prefLabel, label))
-        add((node, RDFS.label, label))
-        add((node, SKOS.inScheme, scheme))
-        for name in dict.fromkeys(names):
-            if name != preferred:
-                add((node, SKOS.altLabel, en(name)))
+        concepts.append((slug, preferred, [n for n in dict.fromkeys(names) if n != preferred]))
     works: dict[str, Citation] = {}
     studies: set[str] = set()
     for c in notes:
@@ -239,14 +239,89 @@ def registry_triples(
             works.setdefault(slug, cite)
             if is_study:
                 studies.add(slug)
-    for slug in sorted(works):
-        cite = works[slug]
+    return RegistryPlan(concepts, [(slug, works[slug], slug in studies) for slug in sorted(works)])
+
+
+_SCHEME_LABEL = "intimacy-graph psychology concepts"
+
+
+def registry_triples(
+    compiled: Iterable[RegistrySource] | RegistryPlan,
+    iris: Iris,
+    *,
+    only: set[str] | None = None,
+) -> list[tuple[URIRef, URIRef, Node]]:
+    """The triples of :func:`build_registry`'s graph (each once), without making the graph;
+    with ``only`` (IRIs), just the records of those IRIs."""
+    plan = compiled if isinstance(compiled, RegistryPlan) else registry_plan(compiled)
+    out: list[tuple[URIRef, URIRef, Node]] = []
+    add = out.append
+    scheme = iris.scheme
+    if only is None or str(scheme) in only:
+        add((scheme, RDF.type, SKOS.ConceptScheme))
+        add((scheme, SKOS.prefLabel, en(_SCHEME_LABEL)))
+        add((scheme, RDFS.label, en(_SCHEME_LABEL)))
+    for slug, preferred, others in plan.concepts:
+        node = iris.concept(slug)
+        if only is not None and str(node) not in only:
+            continue
+        label = en(preferred)
+        add((node, RDF.type, IG.Concept))
+        add((node, SKOS.prefLabel, label))
+        add((node, RDFS.label, label))
+        add((node, SKOS.inScheme, scheme))
+        for name in others:
+            add((node, SKOS.altLabel, en(name)))
+    for slug, cite, is_study in plan.works:
         node = iris.work(slug)
+        if only is not None and str(node) not in only:
+            continue
         add((node, RDF.type, IG.Work))
-        if slug in studies:
+        if is_study:
             add((node, RDF.type, IG.Study))
         add((node, RDFS.label, Literal(cite.label)))
         for author in dict.fromkeys(cite.authors):
             add((node, IG.authorFamilyName, Literal(author)))
         add((node, FABIO.hasPublicationYear, Literal(cite.year[:4], datatype=XSD.gYear)))
+    return out
+
+
+def registry_text(
+    plan: RegistryPlan, iris: Iris, part: int = 0, parts: int = 1
+) -> list[tuple[str, str, str]]:
+    """The triples of :func:`registry_triples` for every ``parts``-th concept and work from
+    the ``part``-th, each term as its N-Triples text written by pyoxigraph: the same text as
+    the triples' own, several times cheaper to make for big registries."""
+    import pyoxigraph as ox
+
+    from intimacy_graph.store.terms import to_oxigraph
+
+    def t(term: Node) -> str:
+        return str(to_oxigraph(term))
+
+    a, pref, label, in_scheme, alt = (
+        t(RDF.type),
+        t(SKOS.prefLabel),
+        t(RDFS.label),
+        t(SKOS.inScheme),
+        t(SKOS.altLabel),
+    )
+    concept, scheme = t(IG.Concept), t(iris.scheme)
+    out: list[tuple[str, str, str]] = []
+    add = out.append
+    if part == 0:
+        add((scheme, a, t(SKOS.ConceptScheme)))
+        add((scheme, pref, t(en(_SCHEME_LABEL))))
+        add((scheme, label, t(en(_SCHEME_LABEL))))
+    for slug, preferred, others in plan.concepts[part::parts]:
+        node = str(ox.NamedNode(str(iris.concept(slug))))
+        name = str(ox.Literal(preferred, language="en"))
+        add((node, a, concept))
+        add((node, pref, name))
+        add((node, label, name))
+        add((node, in_scheme, scheme))
+        for other in others:
+            add((node, alt, str(ox.Literal(other, language="en"))))
+    rest = registry_triples(RegistryPlan([], plan.works[part::parts]), iris)
+    out.extend((t(s), t(p), t(o)) for s, p, o in rest if s != iris.scheme)
     return out

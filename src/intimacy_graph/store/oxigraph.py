@@ -282,51 +282,22 @@ class OxigraphStore:
         with the bulk loader: 3-4× faster than a transaction, for whole builds and imports.
 
         Only for a store this process holds alone, with nobody reading it (the CLI opens it
-        exclusively; the server's writes use :meth:`replace_graphs`). The store is copied to a
-        checkpoint (``.{name}.next``, hard links), the checkpoint is written without a
-        transaction and flushed, and the two folders are swapped with one atomic rename: a
-        crash before the swap leaves the old store, after it the new one, and the next open
-        removes what is left over (:func:`recover_swap`). ``nquads`` must come from terms
-        that pyoxigraph accepted (:func:`nquads`): it is loaded
-        without checking IRIs again. Where renaming cannot swap two folders atomically, the
-        store is moved aside and the new one into its place; an open after a crash in
-        between puts the old one back.
+        exclusively; the server's writes use :meth:`replace_graphs`): see :class:`BulkWrite`.
+        ``nquads`` must come from terms that pyoxigraph accepted (:func:`nquads`): it is
+        loaded without checking IRIs again.
         """
+        with self.bulk_write(drop=drop) as write:
+            write.load(nquads)
+            write.commit()
+
+    def bulk_write(self, *, drop: Iterable[URIRef]) -> BulkWrite:
+        """Start a :class:`BulkWrite` of this store that first empties the graphs ``drop``."""
         path = self.path
         if path is None or self.read_only:
-            raise StoreError("bulk_replace needs a store on disk opened for writing")
+            raise StoreError("a bulk write needs a store on disk opened for writing")
         if sys.getrefcount(self._store) > 2:  # this object's own reference and the call's
-            raise StoreError("bulk_replace: the store is in use elsewhere in this process")
-        new = _side(path, "next")
-        with _swap_lock(path):
-            recover_swap(path)
-            try:
-                self._store.flush()
-                self._store.backup(str(new))
-                copy = ox.Store(str(new))
-                try:
-                    for name in drop:
-                        copy.remove_graph(ox.NamedNode(str(name)))
-                    if nquads:
-                        copy.bulk_load(nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
-                    copy.flush()
-                finally:
-                    del copy
-                _fsync_dir(path.parent)
-            except (OSError, SyntaxError, ValueError, RuntimeError) as exc:
-                shutil.rmtree(new, ignore_errors=True)
-                raise StoreError(f"the write was not applied: {exc}") from exc
-            del self._store  # release the folder (RocksDB's lock) before swapping it
-            try:
-                probe = ox.Store(str(path))  # fails while anything still holds it open
-                del probe
-            except OSError as exc:
-                shutil.rmtree(new, ignore_errors=True)
-                raise StoreError(f"the write was not applied: {exc}") from exc
-            try:
-                self._swap(path, new)
-            finally:
-                self._store = ox.Store(str(path))
+            raise StoreError("a bulk write needs the store, which is in use elsewhere here")
+        return BulkWrite(self, path, drop)
 
     @staticmethod
     def _swap(path: Path, new: Path) -> None:
@@ -338,6 +309,12 @@ class OxigraphStore:
             new.rename(path)
             _fsync_dir(path.parent)
         recover_swap(path)
+
+    def _reopen(self, path: Path) -> None:
+        self._store = ox.Store(str(path))
+
+    def _release(self) -> None:
+        del self._store
 
     def apply(
         self,
@@ -450,3 +427,105 @@ class OxigraphStore:
             self.flush()
         finally:
             del self._store
+
+
+class BulkWrite:
+    """An all-or-nothing write of an :class:`OxigraphStore` with the bulk loader.
+
+    The store is copied to a checkpoint (``.{name}.next`` beside it, hard links), the graphs
+    ``drop`` are emptied there, :meth:`load` adds N-Quads to it without a transaction (it may
+    run in a thread while this process does other work) and :meth:`commit` flushes it and
+    swaps the two folders with one atomic rename (Linux ``renameat2(RENAME_EXCHANGE)``): a
+    crash before the swap leaves the old store, after it the new one, and the next open
+    removes what is left over (:func:`recover_swap`). Where renaming cannot swap two folders
+    atomically, the store is moved aside and the new one into its place; an open after a
+    crash in between puts the old one back. Leaving the ``with`` block without
+    :meth:`commit` removes the checkpoint. The store is closed for the instant of the swap, so
+    only a process that holds it alone may do this (the CLI); a sibling lock file keeps other
+    openers out for that instant.
+    """
+
+    def __init__(self, owner: OxigraphStore, path: Path, drop: Iterable[URIRef]) -> None:
+        self._owner, self._path = owner, path
+        self._new = _side(path, "next")
+        self._stack = contextlib.ExitStack()
+        self._stack.enter_context(_swap_lock(path))
+        self._copy: ox.Store | None = None
+        try:
+            recover_swap(path)
+            owner.raw.flush()
+            owner.raw.backup(str(self._new))
+            self._copy = ox.Store(str(self._new))
+            for name in drop:
+                self._copy.remove_graph(ox.NamedNode(str(name)))
+        except (OSError, ValueError, RuntimeError) as exc:
+            self.abort()
+            raise StoreError(f"the write was not applied: {exc}") from exc
+        except BaseException:
+            self.abort()
+            raise
+
+    def __enter__(self) -> BulkWrite:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._copy is not None or self._new.exists():
+            self.abort()
+
+    def _store(self) -> ox.Store:
+        if self._copy is None:
+            raise StoreError("this bulk write is over")
+        return self._copy
+
+    def load(self, nquads: bytes) -> None:
+        """Add N-Quads (from terms pyoxigraph accepted: IRIs are not checked again)."""
+        if not nquads:
+            return
+        try:
+            self._store().bulk_load(nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
+        except (OSError, SyntaxError, ValueError, RuntimeError) as exc:
+            raise StoreError(f"the write was not applied: {exc}") from exc
+
+    def restore(self, names: Iterable[URIRef]) -> None:
+        """Give the graphs ``names`` back their content in the store as it is now (undo what
+        was loaded into them, and their ``drop``)."""
+        copy, live = self._store(), self._owner.raw
+        for name in names:
+            graph = ox.NamedNode(str(name))
+            copy.remove_graph(graph)
+            copy.extend(live.quads_for_pattern(None, None, None, graph))
+
+    def commit(self) -> None:
+        """Flush the checkpoint and swap it in place of the store (then reopened)."""
+        path, new, owner = self._path, self._new, self._owner
+        try:
+            try:
+                self._store().flush()
+            finally:
+                self._copy = None  # closes it
+            _fsync_dir(path.parent)
+        except (OSError, RuntimeError) as exc:
+            self.abort()
+            raise StoreError(f"the write was not applied: {exc}") from exc
+        owner._release()  # the folder (and RocksDB's lock) must be free to be swapped
+        try:
+            probe = ox.Store(str(path))  # fails while anything still holds it open
+            del probe
+        except OSError as exc:
+            self.abort()
+            with contextlib.suppress(OSError):
+                owner._reopen(path)
+            raise StoreError(f"the write was not applied: {exc}") from exc
+        try:
+            OxigraphStore._swap(path, new)
+        finally:
+            owner._reopen(path)
+            self._stack.close()
+
+    def abort(self) -> None:
+        """Remove the checkpoint; the store stays as it was."""
+        self._copy = None
+        try:
+            shutil.rmtree(self._new, ignore_errors=True)
+        finally:
+            self._stack.close()
