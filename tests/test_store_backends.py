@@ -126,6 +126,23 @@ def test_select_text_gives_the_lexical_forms_of_select(hostile_store: Store) -> 
         assert texts and all(isinstance(v, str) for row in texts for v in row.values())
 
 
+def test_typed_literals_read_back_in_canonical_form(store_backend: Store) -> None:
+    """Virtuoso keeps xsd:boolean as an integer and answers 1 / 0; both backends must give the
+    lexical rows the embedded store gives (a deprecated concept's card reads "true")."""
+    graph = Graph()
+    graph.add((EX.a, EX.yes, Literal(True)))
+    graph.add((EX.a, EX.no, Literal(False)))
+    graph.add((EX.a, EX.n, Literal(5)))
+    store_backend.replace_graphs({G1: graph})
+    query = PREFIXES + "SELECT ?p ?o WHERE { ex:a ?p ?o } ORDER BY ?p"
+    assert store_backend.select_text(query) == [
+        {"p": str(EX.n), "o": "5"},
+        {"p": str(EX.no), "o": "false"},
+        {"p": str(EX.yes), "o": "true"},
+    ]
+    assert {str(r["o"]) for r in store_backend.select(query)} == {"5", "false", "true"}
+
+
 def test_a_bound_variable_must_be_projected(hostile_store: Store) -> None:
     with pytest.raises(QueryEvaluationError):
         hostile_store.select(PREFIXES + "SELECT ?s WHERE { ?s ex:p ?o }", {"o": HOSTILE[0]})

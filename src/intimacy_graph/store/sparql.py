@@ -52,6 +52,8 @@ from intimacy_graph.store.oxigraph import _GRAPH_FORMATS, _RESULT_FORMATS, _spli
 from intimacy_graph.store.terms import solution_rows, solution_texts, to_rdflib
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_BOOLEAN_CANONICAL = {"1": "true", "0": "false"}
 #: What we ask for: SPARQL JSON results for SELECT/ASK, N-Triples for graphs.
 RESULTS_JSON = "application/sparql-results+json"
 GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.5"
@@ -798,8 +800,13 @@ def _normalise_results(document: Any) -> bytes:
                 kind = value.get("type")
                 if kind == "typed-literal":
                     value["type"] = "literal"
-                if value.get("type") == "literal" and value.get("datatype") == XSD_STRING:
+                datatype = value.get("datatype")
+                if value.get("type") == "literal" and datatype == XSD_STRING:
                     del value["datatype"]
+                elif datatype == XSD_BOOLEAN and value.get("value") in _BOOLEAN_CANONICAL:
+                    # Virtuoso keeps booleans as integers and writes 1 / 0: legal lexical forms,
+                    # but the embedded store, and every reader of lexical rows, say true / false
+                    value["value"] = _BOOLEAN_CANONICAL[value["value"]]
                 elif kind == "bnode":
                     value["value"] = _bnode_id(str(value.get("value", "")))
     head = document.get("head")
