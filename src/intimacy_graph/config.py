@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     remote_flavour: Literal["generic", "virtuoso"] = "generic"
     remote_user: str | None = None
     remote_password: str | None = None
+    #: On the remote backend: seconds between two checks of the store for writes made by other
+    #: replicas (the search index and the list of graphs then follow them); 0: never.
+    remote_poll_s: float = Field(default=10.0, ge=0)
     max_note_bytes: int = DEFAULT_MAX_BYTES
     host: str = "127.0.0.1"
     port: int = 8000

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import ctypes
 import gc
+import logging
 import multiprocessing
 import shutil
 import threading
@@ -31,6 +32,7 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from intimacy_graph import queries
 from intimacy_graph.config import Settings
 from intimacy_graph.errors import (
+    IntimacyGraphError,
     NotFoundError,
     PreconditionFailedError,
     QueryRefusedError,
@@ -44,6 +46,8 @@ from intimacy_graph.search import MAX_INCREMENTAL, ConceptIndex, index_of_snapsh
 from intimacy_graph.sparql_guard import Inspection, inspect
 from intimacy_graph.sparql_workers import QueryJob, QueryOutput, WorkerPool, cap_result
 from intimacy_graph.store import OxigraphStore
+
+_log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # the write path's modules load on the first write, not at start-up
     from intimacy_graph import editing
@@ -94,6 +98,12 @@ class Service:
         self._reopen_before_write = False
         #: Readers replaced by a newer snapshot: (when, generation, reader), closed later.
         self._retired: list[tuple[float, int, Any]] = []
+        #: Remote backend: what graph:changes looked like at the last check (activities, latest
+        #: start), the activities this replica recorded since, and the task that checks.
+        self._marker: tuple[int, str] | None = None
+        self._own_writes = 0
+        self._follower: asyncio.Task[None] | None = None
+        self._index_thread: threading.Thread | None = None
 
     # -- life cycle ------------------------------------------------------------------------
     def open(self) -> None:
@@ -115,6 +125,8 @@ class Service:
             snapshots = self.settings.snapshots_dir
             shutil.rmtree(snapshots, ignore_errors=True)
             snapshots.mkdir(parents=True)
+        elif self.settings.remote_poll_s > 0:
+            self._marker = self._change_marker()  # before publishing: nothing slips between
         self._publish(index="background")
 
     def _remote_store(self) -> RemoteStore:
@@ -144,6 +156,8 @@ class Service:
         interpreter that takes longer to boot than the store takes to open)."""
         if self.remote:
             await asyncio.to_thread(self.open)
+            if self.settings.remote_poll_s > 0:
+                self._follower = asyncio.create_task(self._follow_remote())
         else:
             try:
                 await asyncio.gather(asyncio.to_thread(self.open), self.workers.start())
@@ -154,6 +168,11 @@ class Service:
 
     async def close(self) -> None:
         self.ready = False
+        if self._follower is not None:
+            self._follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._follower
+            self._follower = None
         if not self.remote:
             await self.workers.close()
         self._close_retired(everything=True)
@@ -175,6 +194,8 @@ class Service:
         self.primary.flush()
         generation = (self.snapshot.generation + 1) if self.snapshot else 1
         if self.remote:  # the remote server is the one consistent store: read it directly
+            if index == "now":
+                self._own_writes += 1  # each write records one activity in graph:changes
             with self._snap_lock:
                 self.reader = self.primary
                 self.snapshot = Snapshot(generation, None)
@@ -203,12 +224,53 @@ class Service:
         if index == "now":
             self._refresh_index(reader, generation, changed)
         else:
-            threading.Thread(
+            self._index_thread = threading.Thread(
                 target=self._rebuild_index,
                 args=(reader, generation),
                 daemon=True,
                 name="concept-index",
-            ).start()
+            )
+            self._index_thread.start()
+
+    # -- the remote backend: following other replicas' writes ------------------------------
+    def _change_marker(self) -> tuple[int, str]:
+        """(activities in graph:changes, the latest start) — every write through the service,
+        on any replica, records one activity there."""
+        assert self.primary is not None
+        rows = self.primary.select_text(
+            queries.load("change_marker"), {"changes": self.iris.changes_graph}
+        )
+        return (int(rows[0].get("n", 0)), rows[0].get("last", "")) if rows else (0, "")
+
+    async def _follow_remote(self) -> None:
+        """Every ``remote_poll_s`` seconds, :meth:`catch_up` (a failed check is retried at the
+        next one: the store may be away for a while)."""
+        while True:
+            await asyncio.sleep(self.settings.remote_poll_s)
+            try:
+                await asyncio.to_thread(self.catch_up)
+            except IntimacyGraphError as exc:
+                _log.warning("checking the store for other replicas' writes failed: %s", exc)
+
+    def catch_up(self) -> bool:
+        """Publish again when graph:changes shows writes this replica did not make (another
+        replica's): the list of graphs (what FROM may name) at once, the search index rebuilt
+        in the background. True when it did. A change that arrives while the previous rebuild
+        still runs is taken up at the next check."""
+        with self._write_lock:  # our own writes and their count stay out of the way
+            marker = self._change_marker()
+            own = self._own_writes
+            previous = self._marker
+            if previous is not None:
+                added = marker[0] - previous[0]
+                if added == own and (own > 0 or marker[1] == previous[1]):
+                    self._marker, self._own_writes = marker, 0
+                    return False  # only our own writes, already published
+            if self._index_thread is not None and self._index_thread.is_alive():
+                return False  # still building: the same difference is seen next time
+            self._marker, self._own_writes = marker, 0
+            self._publish(index="background")
+            return True
 
     def _refresh_index(self, reader: Any, generation: int, changed: Iterable[Graph] | None) -> None:
         """Update the previous generation's index with the concepts ``changed`` mentions;
