@@ -71,9 +71,9 @@ def run_both(
         {"exclusive": False},
         {"exclusive": True},
     ),
-) -> None:
+) -> tuple[object, ...]:
     """Run the same builds/imports on two stores with two configurations; compare the stores
-    and the summaries after each step."""
+    and the summaries after each step; the last summary."""
     stores = [tmp_path / f"store-{i}" for i in range(2)]
     for i, (kind, folder) in enumerate(steps):
         outcome = []
@@ -90,6 +90,7 @@ def run_both(
             outcome.append(summary(result))
         assert outcome[0] == outcome[1], f"step {i} ({kind} {folder.name})"
         assert quads(stores[0]) == quads(stores[1]), f"step {i} ({kind} {folder.name})"
+    return outcome[1]
 
 
 def test_fast_write_matches_transactional_on_the_seed(tmp_path: Path) -> None:
@@ -130,6 +131,44 @@ def test_worker_processes_match_one_process(tmp_path: Path) -> None:
         ],
         ({"exclusive": True, "workers": 0}, {"exclusive": True, "workers": 2}),
     )
+
+
+@pytest.mark.slow
+def test_note_failing_shacl_in_a_worker_keeps_its_old_graph(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A changed note rejected by SHACL (after the workers' notes were loaded into the
+    checkpoint) keeps its stored graph; a new one leaves none. The test data's broken notes
+    all fail in the parser, so SHACL is made to refuse some notes (the workers are forked:
+    they see the patch)."""
+    from intimacy_graph import build as building
+    from intimacy_graph.diagnostics import Diagnostic, Severity
+
+    real = building.validate_compiled
+
+    def refusing(compiled, registry):  # type: ignore[no-untyped-def]
+        diags = real(compiled, registry)
+        if "Refuse me" in compiled.note.source:
+            diags.append(Diagnostic("test-refused", Severity.ERROR, "refused", file="x"))
+        return diags
+
+    monkeypatch.setattr(building, "validate_compiled", refusing)
+    vault = synthetic_vault(tmp_path / "vault", 60)
+    edited = tmp_path / "edited"
+    shutil.copytree(vault, edited)
+    for i, note in enumerate(sorted(edited.iterdir())[:12]):
+        mark = "Refuse me." if i % 2 else "Keep me."
+        note.write_text(note.read_text() + f"\n{mark}\n")
+    extra = synthetic_vault(tmp_path / "extra", 64)
+    for note in sorted(extra.iterdir())[-3:]:  # new notes, refused
+        (edited / f"new-{note.name}").write_text(note.read_text() + "\nRefuse me.\n")
+    last = run_both(
+        tmp_path,
+        [("import", vault), ("import", edited)],
+        ({"exclusive": True, "workers": 0}, {"exclusive": True, "workers": 2}),
+    )
+    loaded, unchanged, rejected = last[:3]
+    assert (len(loaded), len(unchanged), len(rejected)) == (6, 48, 9)  # type: ignore[arg-type]
 
 
 def test_bulk_replace_refuses_a_store_in_memory() -> None:
