@@ -328,47 +328,55 @@ def _finish(
             for file, c in compiled
             if file in loaded_early and file not in {f for f, _, _ in valid}
         )
-    result = building.BuildResult(report=report, rejected=rejected, run=str(job.run))
-    validated_at = time.perf_counter()
-    written: list[tuple[URIRef, Compiled, dict[str, int]]] = []
-    for file, c, reached in valid:
-        if changed[file]:
-            assert reached is not None
-            written.append((iris.note_graph(c.slug), c, reached))
-            result.loaded.append(c.slug)
-        else:
-            result.unchanged.append(c.slug)
-    result.removed = [str(g).rsplit("/", 1)[-1] for g in removed]
     ontology = building.load_ontology()
-    record = building.provenance_graph(
-        job.run, job.now, [g for g, _, _ in written], removed, job.activity
+    # Known now: load the ontology and the registry while the rules' results are merged.
+    loader = _Loader(
+        write,
+        nquads({iris.ontology_graph: ontology})
+        + _with_graph((" ".join(t) for t in registry), iris.registry_graph),
     )
-    replaced = [iris.ontology_graph, iris.registry_graph, *(g for g, _, _ in written)]
-    rest = building.data_after(job.store, iris, {g: () for g in replaced}, drop=removed)
-    if written or removed:
-        rest.update(record)
-    lines = Lines()
-    rest_text = [*lines(rest), *registry]
-    data = {" ".join(t) for t in rest_text}
-    for _, c, _ in written:
-        data.update(c.lines)
-    schema = closure.TextSchema(closure.Schema.of(ontology), lines.term)
-    reached_all = {" ".join(t): d for t, d in closure.text_depths(rest_text, schema).items()}
-    for _, _, reached in written:
-        for line, depth in reached.items():
-            if depth < reached_all.get(line, depth + 1):
-                reached_all[line] = depth
-    inferred = [line for line in reached_all if line not in data]
-    result.inference_rounds = (
-        1 + max((reached_all[line] for line in inferred), default=0) if data else 0
-    )
-    chunks = [
-        nquads({iris.ontology_graph: ontology}),
-        _with_graph((" ".join(t) for t in registry), iris.registry_graph),
-        _with_graph(inferred, iris.inferred_graph),
-    ]
-    if written or removed:
-        chunks.append(nquads({iris.changes_graph: record}))
+    try:
+        result = building.BuildResult(report=report, rejected=rejected, run=str(job.run))
+        validated_at = time.perf_counter()
+        written: list[tuple[URIRef, Compiled, dict[str, int]]] = []
+        for file, c, reached in valid:
+            if changed[file]:
+                assert reached is not None
+                written.append((iris.note_graph(c.slug), c, reached))
+                result.loaded.append(c.slug)
+            else:
+                result.unchanged.append(c.slug)
+        result.removed = [str(g).rsplit("/", 1)[-1] for g in removed]
+        record = building.provenance_graph(
+            job.run, job.now, [g for g, _, _ in written], removed, job.activity
+        )
+        replaced = [iris.ontology_graph, iris.registry_graph, *(g for g, _, _ in written)]
+        rest = building.data_after(job.store, iris, {g: () for g in replaced}, drop=removed)
+        if written or removed:
+            rest.update(record)
+        lines = Lines()
+        rest_text = [*lines(rest), *registry]
+        data = {" ".join(t) for t in rest_text}
+        for _, c, _ in written:
+            data.update(c.lines)
+        schema = closure.TextSchema(closure.Schema.of(ontology), lines.term)
+        reached_all = {" ".join(t): d for t, d in closure.text_depths(rest_text, schema).items()}
+        for _, _, reached in written:
+            for line, depth in reached.items():
+                if depth < reached_all.get(line, depth + 1):
+                    reached_all[line] = depth
+        inferred = [line for line in reached_all if line not in data]
+        result.inference_rounds = (
+            1 + max((reached_all[line] for line in inferred), default=0) if data else 0
+        )
+        chunks = [_with_graph(inferred, iris.inferred_graph)]
+        if written or removed:
+            chunks.append(nquads({iris.changes_graph: record}))
+    except BaseException:
+        with contextlib.suppress(BaseException):
+            loader.join()  # before the checkpoint it writes to is removed
+        raise
+    loader.join()
     write.load(b"".join(chunks))
     write.commit()
     return result, validated_at
