@@ -32,7 +32,6 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from intimacy_graph import queries
 from intimacy_graph.config import Settings
 from intimacy_graph.errors import (
-    IntimacyGraphError,
     NotFoundError,
     PreconditionFailedError,
     QueryRefusedError,
@@ -249,7 +248,7 @@ class Service:
             await asyncio.sleep(self.settings.remote_poll_s)
             try:
                 await asyncio.to_thread(self.catch_up)
-            except IntimacyGraphError as exc:
+            except Exception as exc:  # noqa: BLE001 - the loop must outlive any one failure
                 _log.warning("checking the store for other replicas' writes failed: %s", exc)
 
     def catch_up(self) -> bool:
@@ -645,7 +644,7 @@ def _graph_names(store: Any) -> Iterator[str]:
 def settle_heap() -> None:
     """Collect, then freeze what is left out of the cyclic collector's sight.
 
-    The search index is a few hundred long lists (at 100k concepts, millions of items): a full
+    The search index is kept in long lists (at 100k concepts, millions of items): a full
     collection walks every item, 46 ms during which no request moves — measured in the main
     process at 100k, and it came whenever enough request garbage had survived, landing on the
     slowest requests. Frozen objects are still freed by reference counting; the next call
