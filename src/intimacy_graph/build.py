@@ -4,9 +4,11 @@ Every note in the folder is parsed and encoded (cheap); only notes whose content
 are written. The build runs on any :class:`~intimacy_graph.store.base.Store`:
 
 * on Oxigraph, all writes of one build — changed note graphs, the ontology, the recomputed
-  registry, the ``CLEAR`` of the inferred graph with the first pass of the inference rules, and
-  the run's provenance — are one transaction; the later passes of the rules, which only add
-  what follows, are one transaction each (:func:`intimacy_graph.inference.rebuild`);
+  registry, ``graph:inferred`` (the rules evaluated in Python, :mod:`intimacy_graph.closure`)
+  and the run's provenance — are one transaction; with ``exclusive=True`` (the CLI, which
+  holds the store alone) they are bulk-loaded into a checkpoint that replaces the store in one
+  atomic rename instead (:class:`~intimacy_graph.store.oxigraph.BulkWrite`), and a big build
+  does its per-note work in worker processes (:mod:`intimacy_graph.buildpool`);
 * on a remote store the graph writes and the provenance are one request and every rule is a
   request of its own, so a build is **not atomic** there: readers may see new notes before
   their inferences, and a failure part-way leaves the store between two builds. Every build is

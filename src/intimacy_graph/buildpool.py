@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import sys
 import threading
 import time
 import traceback
@@ -111,11 +112,9 @@ class Lines:
 
 def usable() -> int:
     """How many worker processes pay on this machine (0: compile in the calling process)."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cpus = os.cpu_count() or 1
-    return 2 if cpus >= 2 else 0
+    if not sys.platform.startswith("linux"):  # forking a process with threads: Linux only
+        return 0
+    return 2 if len(os.sched_getaffinity(0)) >= 2 else 0
 
 
 class Workers:
@@ -164,7 +163,10 @@ class Workers:
     def _receive(self) -> list[Any]:
         answers = []
         for pipe in self._pipes:
-            kind, value = pipe.recv()
+            try:
+                kind, value = pipe.recv()
+            except EOFError:
+                raise RuntimeError("a build worker process died (out of memory?)") from None
             if kind == "error":
                 if isinstance(value, BaseException):
                     raise value
