@@ -60,6 +60,8 @@ if TYPE_CHECKING:
 
 Triple = tuple[Node, Node, Node]
 TextTriple = closure.TextTriple
+#: file → (SHACL diagnostics, conclusions line → generation, or None when not written)
+Checked = dict[str, tuple[list[Diagnostic], dict[str, int] | None]]
 
 #: Fewer notes than this are compiled in the calling process: starting workers costs ~0.5 s.
 MIN_NOTES = 300
@@ -199,19 +201,20 @@ class Workers:
         n = len(self._pipes)
         self._send([("validate", plan, todo, part, n) for part in range(n)])
 
-    def validated(
-        self,
-    ) -> tuple[dict[str, tuple[list[Diagnostic], dict[str, int] | None]], list[TextTriple]]:
+    def validated(self) -> tuple[Checked, list[TextTriple], dict[str, int]]:
         """For every file of :meth:`validate`'s ``todo``: its SHACL diagnostics and, when it
         is valid and ``todo[file]`` (it will be written), its conclusions (line →
-        generation); and the registry's triples (as text: :func:`registry_text`)."""
+        generation); the registry's triples (as text: :func:`registry_text`) and their
+        conclusions."""
         answers = self._receive()
-        merged: dict[str, tuple[list[Diagnostic], dict[str, int] | None]] = {}
+        merged: Checked = {}
         registry: list[TextTriple] = []
-        for checked, share in answers:
+        reached: dict[str, int] = {}
+        for checked, share, share_reached in answers:
             merged.update(checked)
             registry.extend(share)
-        return merged, registry
+            _merge(reached, share_reached)
+        return merged, registry, reached
 
 
 @dataclass
@@ -276,7 +279,7 @@ def build_pooled(
             notes = b"".join(_with_graph(c.lines, fresh[f]) for f, c in compiled if f in fresh)
             loader = _Loader(write, notes)
             try:
-                checked, registry = pool.validated()
+                checked, registry, registry_reached = pool.validated()
             finally:
                 loader.join()
             pool.close()
@@ -290,6 +293,7 @@ def build_pooled(
                 report,
                 checked,
                 registry,
+                registry_reached,
                 changed,
                 write,
             )
@@ -304,8 +308,9 @@ def _finish(
     kept: list[NoteSummary],
     removed: list[URIRef],
     report: Report,
-    checked: dict[str, tuple[list[Diagnostic], dict[str, int] | None]],
+    checked: Checked,
     registry: list[TextTriple],
+    registry_reached: dict[str, int] | None,
     changed: dict[str, bool],
     write: BulkWrite,
 ) -> tuple[BuildResult, float]:
@@ -324,6 +329,7 @@ def _finish(
     if len(valid) != len(compiled):
         summaries = [NoteSummary(c.slug, c.title, c.concepts, c.works) for _, c, _ in valid]
         registry = registry_text(registry_plan([*summaries, *kept]), iris)
+        registry_reached = None  # computed below with the rest
         loaded_early = {file for file, _ in compiled if changed[file]}
         write.restore(  # the old version (or nothing) of a changed note that failed
             iris.note_graph(c.slug)
@@ -357,16 +363,18 @@ def _finish(
         if written or removed:
             rest.update(record)
         lines = Lines()
-        rest_text = [*lines(rest), *registry]
+        rest_text = lines(rest)
+        if registry_reached is None:
+            rest_text += registry
         data = {" ".join(t) for t in rest_text}
+        data.update(" ".join(t) for t in registry)
         for _, c, _ in written:
             data.update(c.lines)
         schema = closure.TextSchema(closure.Schema.of(ontology), lines.term)
         reached_all = {" ".join(t): d for t, d in closure.text_depths(rest_text, schema).items()}
+        _merge(reached_all, registry_reached or {})
         for _, _, reached in written:
-            for line, depth in reached.items():
-                if depth < reached_all.get(line, depth + 1):
-                    reached_all[line] = depth
+            _merge(reached_all, reached)
         inferred = [line for line in reached_all if line not in data]
         result.inference_rounds = (
             1 + max((reached_all[line] for line in inferred), default=0) if data else 0
@@ -402,6 +410,13 @@ class _Loader:
         self._thread.join()
         if self._error is not None:
             raise self._error
+
+
+def _merge(into: dict[str, int], reached: dict[str, int]) -> None:
+    """Conclusions of two parts of the data: each with the smaller generation."""
+    for line, depth in reached.items():
+        if depth < into.get(line, depth + 1):
+            into[line] = depth
 
 
 def _changed(stored: dict[str, Row], iris: Iris, c: Compiled) -> bool:
@@ -477,7 +492,7 @@ def _compile(
 
 def _validate(
     state: dict[str, Any], plan: RegistryPlan, todo: dict[str, bool], part: int, parts: int
-) -> tuple[dict[str, tuple[list[Diagnostic], dict[str, int] | None]], list[TextTriple]]:
+) -> tuple[Checked, list[TextTriple], dict[str, int]]:
     from intimacy_graph.build import RegistryIndex, load_ontology, validate_compiled
 
     notes: dict[str, CompiledNote] = state["notes"]
@@ -503,4 +518,6 @@ def _validate(
             found = closure.text_depths(state["texts"][file], schema)
             reached = {" ".join(t): d for t, d in found.items()}
         out[file] = (diags, reached)
-    return out, registry_text(plan, iris, part, parts)
+    share = registry_text(plan, iris, part, parts)
+    share_reached = {" ".join(t): d for t, d in closure.text_depths(share, schema).items()}
+    return out, share, share_reached
