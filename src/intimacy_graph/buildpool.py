@@ -5,8 +5,9 @@ notes do not depend on each other except through the registry. :class:`Workers` 
 notes of one build between processes that keep what they compiled between two steps:
 
 1. :meth:`Workers.compile`: read, parse and encode each note; return its diagnostics, what the
-   registry needs (spellings, works) and its triples as N-Triples lines (no rdflib objects
-   cross a process boundary: unpickling them cost more than making them);
+   registry needs (spellings, works), its graph as N-Quads and the triples the rules could
+   also conclude as N-Triples lines (no rdflib objects cross a process boundary: unpickling
+   them cost more than making them);
 2. :meth:`Workers.validate`: with the registry rebuilt from everybody's spellings, validate
    each note as :func:`intimacy_graph.build.validate_compiled` does and, for a note that will
    be written, compute what the rules conclude from its triples, each conclusion with its
@@ -77,7 +78,10 @@ class Compiled:
     content_hash: str
     concepts: dict[str, list[str]]
     works: dict[str, tuple[Citation, bool]]
-    lines: list[str]  # the note graph's triples, N-Triples without the final " ."
+    nquads: bytes  # the note graph, N-Quads
+    #: its triples that the rules could conclude too (N-Triples without the final " ."): the
+    #: inferred graph leaves out what any graph holds
+    concludable: list[str]
 
 
 @dataclass
@@ -276,7 +280,7 @@ def build_pooled(
         fresh = {file: iris.note_graph(c.slug) for file, c in compiled if changed[file]}
         replaced = [iris.ontology_graph, iris.registry_graph, *fresh.values()]
         with job.store.bulk_write(drop=[*replaced, *removed, iris.inferred_graph]) as write:
-            notes = b"".join(_with_graph(c.lines, fresh[f]) for f, c in compiled if f in fresh)
+            notes = b"".join(c.nquads for f, c in compiled if f in fresh)
             loader = _Loader(write, notes)
             try:
                 checked, registry, registry_reached = pool.validated()
@@ -369,7 +373,7 @@ def _finish(
         data = {" ".join(t) for t in rest_text}
         data.update(" ".join(t) for t in registry)
         for _, c, _ in written:
-            data.update(c.lines)
+            data.update(c.concludable)
         schema = closure.TextSchema(closure.Schema.of(ontology), lines.term)
         reached_all = {" ".join(t): d for t, d in closure.text_depths(rest_text, schema).items()}
         _merge(reached_all, registry_reached or {})
@@ -463,7 +467,11 @@ def _compile(
     now: datetime,
     max_bytes: int,
 ) -> list[tuple[str, list[Diagnostic], Compiled | None]]:
+    from intimacy_graph.build import load_ontology
+
     lines = state["lines"] = Lines()
+    schema = state["schema"] = closure.TextSchema(closure.Schema.of(load_ontology()), lines.term)
+    concluded = schema.conclusion_predicates()
     notes: dict[str, CompiledNote] = {}
     texts: dict[str, list[TextTriple]] = {}
     state["notes"], state["texts"], state["iris"] = notes, texts, iris
@@ -477,6 +485,7 @@ def _compile(
         c = encode_note(note, iris, run=run, modified=now, store="SimpleMemory")
         notes[file] = c
         texts[file] = text = lines(c.graph)
+        graph = f" {lines.term(iris.note_graph(c.slug))} .\n"
         compiled = Compiled(
             c.slug,
             note.title,
@@ -484,7 +493,8 @@ def _compile(
             note.content_hash,
             c.concepts,
             c.works,
-            [" ".join(t) for t in text],
+            "".join(f"{s} {p} {o}{graph}" for s, p, o in text).encode("utf-8"),
+            [f"{s} {p} {o}" for s, p, o in text if p in concluded],
         )
         out.append((file, diags, compiled))
     return out
@@ -493,7 +503,7 @@ def _compile(
 def _validate(
     state: dict[str, Any], plan: RegistryPlan, todo: dict[str, bool], part: int, parts: int
 ) -> tuple[Checked, list[TextTriple], dict[str, int]]:
-    from intimacy_graph.build import RegistryIndex, load_ontology, validate_compiled
+    from intimacy_graph.build import RegistryIndex, validate_compiled
 
     notes: dict[str, CompiledNote] = state["notes"]
     iris: Iris = state["iris"]
@@ -506,8 +516,7 @@ def _validate(
         if term[0] == "<"
     }
     index = RegistryIndex(registry_triples(plan, iris, only=mentioned))
-    lines: Lines = state["lines"]
-    schema = closure.TextSchema(closure.Schema.of(load_ontology()), lines.term)
+    schema: closure.TextSchema = state["schema"]
     out: dict[str, tuple[list[Diagnostic], dict[str, int] | None]] = {}
     for file, c in notes.items():
         if file not in todo:

@@ -212,6 +212,14 @@ class TextSchema:
         self.type = text(RDF.type)
         self.asserted = frozenset((text(s), text(p), text(o)) for s, p, o in schema.asserted)
 
+    def conclusion_predicates(self) -> frozenset[str]:
+        """Every predicate a conclusion can have."""
+        found = {self.type}
+        for table in (self.sub, self.flip):
+            for targets in table.values():
+                found.update(targets)
+        return frozenset(found)
+
 
 def text_conclusions(t: TextTriple, schema: TextSchema) -> list[TextTriple]:
     """:func:`conclusions` over N-Triples text (``<iri>``, ``_:blank``, ``"literal"``)."""
