@@ -4,7 +4,8 @@ Two promises: the store it writes is exactly the one the transactional path writ
 quads, same summary), and a crash at any point of it leaves the old store or the complete new
 one, never a mix. The crash test kills a real ``import`` in a subprocess (SIGKILL) at named
 points of the checkpoint-and-swap and at short delays inside the bulk load, then opens the
-store as the CLI does (which finishes or undoes the swap) and compares it with both.
+store as the CLI does (which finishes or undoes the swap) and compares it with both. A killed
+import's worker processes hold its output pipes, so each run returns only once they are gone too.
 """
 
 from __future__ import annotations
@@ -191,6 +192,7 @@ from intimacy_graph.store import oxigraph as oxm
 from intimacy_graph.vault import import_vault
 
 store_dir, vault, point, delay = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
+workers = int(sys.argv[5])
 
 def die():
     if float(delay) == 0:
@@ -246,23 +248,33 @@ def rename(a, b):
 oxm._fsync_dir, oxm._exchange = fsync_dir, exchange
 oxm.os.rename = rename
 store = OxigraphStore(store_dir)
-import_vault(store, vault, now=datetime(2025, 6, 1, 12, 0, tzinfo=UTC), exclusive=True)
+import_vault(
+    store, vault, now=datetime(2025, 6, 1, 12, 0, tzinfo=UTC), exclusive=True, workers=workers
+)
 store.close()
 print("finished")
 """
 
+# (where, seconds after, worker processes); with workers the notes are loaded in a thread
+# while they are validated, then the registry, then the inferred graph
 CRASH_POINTS = [
-    ("bulk-load", "0"),
-    ("bulk-load", "0.02"),
-    ("bulk-load", "0.05"),
-    ("bulk-load", "0.1"),
-    ("bulk-load", "0.2"),
-    ("bulk-load", "0.5"),
-    ("before-swap", "0"),
-    ("after-swap", "0"),
-    ("fallback-between", "0"),
-    ("fallback-after", "0"),
-    ("none", "0"),  # not killed: the new store
+    ("bulk-load", "0", "0"),
+    ("bulk-load", "0.02", "0"),
+    ("bulk-load", "0.05", "0"),
+    ("bulk-load", "0.1", "0"),
+    ("bulk-load", "0.2", "0"),
+    ("bulk-load", "0.5", "0"),
+    ("before-swap", "0", "0"),
+    ("after-swap", "0", "0"),
+    ("fallback-between", "0", "0"),
+    ("fallback-after", "0", "0"),
+    ("none", "0", "0"),  # not killed: the new store
+    ("bulk-load", "0", "2"),
+    ("bulk-load", "0.1", "2"),
+    ("bulk-load", "0.3", "2"),
+    ("before-swap", "0", "2"),
+    ("after-swap", "0", "2"),
+    ("none", "0", "2"),
 ]
 
 
@@ -283,11 +295,11 @@ def test_killed_import_leaves_the_old_store_or_the_new(tmp_path: Path) -> None:
     assert new != old
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + str(ROOT)}
     seen = {}
-    for i, (point, delay) in enumerate(CRASH_POINTS):
+    for i, (point, delay, workers) in enumerate(CRASH_POINTS):
         target = tmp_path / f"crash-{i}" / "store"
         shutil.copytree(base, target)
         done = subprocess.run(
-            [sys.executable, "-c", CRASHING_IMPORT, str(target), str(vault), point, delay],
+            [sys.executable, "-c", CRASHING_IMPORT, str(target), str(vault), point, delay, workers],
             capture_output=True,
             text=True,
             timeout=300,
@@ -296,13 +308,17 @@ def test_killed_import_leaves_the_old_store_or_the_new(tmp_path: Path) -> None:
         killed = done.returncode == -signal.SIGKILL
         assert killed or (done.returncode == 0 and "finished" in done.stdout), done.stderr
         after = quads(target)  # opening finishes or undoes the swap
-        assert after in (old, new), f"{point} +{delay}s: neither the old store nor the new"
+        assert after in (old, new), f"{point} +{delay}s ({workers}): neither old nor new store"
         assert sorted(p.name for p in target.parent.iterdir()) == [".store.lock", "store"]
-        seen[(point, delay)] = ("killed" if killed else "ran", "new" if after == new else "old")
+        seen[(point, delay, workers)] = (
+            "killed" if killed else "ran",
+            "new" if after == new else "old",
+        )
     # Each named point was reached, and the swap is the moment the store changes.
-    assert seen[("before-swap", "0")] == ("killed", "old")
-    assert seen[("after-swap", "0")] == ("killed", "new")
-    assert seen[("fallback-between", "0")] == ("killed", "old")
-    assert seen[("fallback-after", "0")] == ("killed", "new")
-    assert seen[("bulk-load", "0")] == ("killed", "old")
-    assert seen[("none", "0")] == ("ran", "new")
+    for workers in ("0", "2"):
+        assert seen[("before-swap", "0", workers)] == ("killed", "old")
+        assert seen[("after-swap", "0", workers)] == ("killed", "new")
+        assert seen[("bulk-load", "0", workers)] == ("killed", "old")
+        assert seen[("none", "0", workers)] == ("ran", "new")
+    assert seen[("fallback-between", "0", "0")] == ("killed", "old")
+    assert seen[("fallback-after", "0", "0")] == ("killed", "new")

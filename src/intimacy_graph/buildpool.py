@@ -22,8 +22,10 @@ each note's, and a conclusion's generation is the smallest any note gives it:
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -134,12 +136,16 @@ class Workers:
         self._procs: list[Any] = []
         for _ in range(count):
             mine, theirs = context.Pipe()
-            proc = context.Process(target=_serve, args=(theirs,), daemon=True)
+            # A forked worker inherits this process's end of every pipe made so far; it
+            # closes them, or it would never see end-of-file when this process dies.
+            inherited = [*self._pipes, mine]
+            proc = context.Process(
+                target=_serve, args=(theirs, inherited, os.getpid()), daemon=True
+            )
             proc.start()
             theirs.close()
             self._pipes.append(mine)
             self._procs.append(proc)
-        self._shares: list[list[str]] = []
 
     def close(self) -> None:
         for pipe in self._pipes:
@@ -436,7 +442,10 @@ def _with_graph(lines: Iterable[str], graph: URIRef) -> bytes:
 # --- in the worker ---------------------------------------------------------------------------
 
 
-def _serve(pipe: Connection) -> None:
+def _serve(pipe: Connection, inherited: list[Connection], parent: int) -> None:
+    for other in inherited:
+        other.close()
+    _die_with_parent(parent)
     state: dict[str, Any] = {}
     while True:
         try:
@@ -456,6 +465,15 @@ def _serve(pipe: Connection) -> None:
                 pipe.send(("error", exc))
             except Exception:  # noqa: BLE001 - an exception that does not pickle
                 pipe.send(("error", traceback.format_exc()))
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have Linux kill this worker when the build's process dies (``PR_SET_PDEATHSIG``): a
+    killed import leaves no worker computing for nobody."""
+    with contextlib.suppress(AttributeError, OSError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it died before that
+        os._exit(1)
 
 
 def _compile(
