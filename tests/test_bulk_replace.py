@@ -322,3 +322,34 @@ def test_killed_import_leaves_the_old_store_or_the_new(tmp_path: Path) -> None:
         assert seen[("none", "0", workers)] == ("ran", "new")
     assert seen[("fallback-between", "0", "0")] == ("killed", "old")
     assert seen[("fallback-after", "0", "0")] == ("killed", "new")
+
+
+def test_opening_a_store_during_a_bulk_write_fails_at_once(tmp_path: Path) -> None:
+    """Another opener gets the usual "in use" error (CLI exit 3), and does not wait for the
+    write's swap lock."""
+    import threading
+
+    from intimacy_graph.errors import StoreError
+
+    store = OxigraphStore(tmp_path / "store")
+    outcome: list[object] = []
+
+    def open_it() -> None:
+        try:
+            OxigraphStore(tmp_path / "store").close()
+            outcome.append("opened")
+        except StoreError as exc:
+            outcome.append(exc)
+
+    try:
+        with store.bulk_write(drop=[]) as write:
+            opener = threading.Thread(target=open_it, daemon=True)
+            opener.start()
+            opener.join(timeout=30)
+            assert not opener.is_alive()
+            write.load(b"<urn:a> <urn:p> <urn:b> <urn:g> .\n")
+            write.commit()
+        assert len(outcome) == 1 and isinstance(outcome[0], StoreError)
+        assert len(store) == 1  # the write went through all the same
+    finally:
+        store.close()

@@ -108,16 +108,18 @@ def _side(path: Path, what: str) -> Path:
 
 
 @contextlib.contextmanager
-def _swap_lock(path: Path) -> Iterator[None]:
+def _swap_lock(path: Path, *, wait: bool = True) -> Iterator[None]:
     """Hold the store's swap lock (``flock`` on a sibling file): a swap in another process
-    closes the store for an instant, and nobody may open it in that instant."""
+    closes the store for an instant, and nobody may open it in that instant. ``wait=False``
+    raises :class:`BlockingIOError` at once when another process holds it (a bulk write is
+    under way there: the store is in use)."""
     try:
         fd = os.open(_side(path, "lock"), os.O_RDWR | os.O_CREAT, 0o644)
     except OSError:  # a read-only parent folder: no swap can happen there either
         yield
         return
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         yield
     finally:
         os.close(fd)  # releases the lock
@@ -182,7 +184,7 @@ class OxigraphStore:
                 self._store = ox.Store.read_only(str(path))
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                with _swap_lock(path):
+                with _swap_lock(path, wait=False):
                     recover_swap(path)
                     path.mkdir(exist_ok=True)
                     self._store = ox.Store(str(path))
