@@ -27,8 +27,9 @@ closure is the least fixpoint, which the worklist below reaches (the SPARQL pass
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from rdflib import OWL, RDF, RDFS, BNode, Graph, URIRef
 from rdflib.term import Node
@@ -36,6 +37,7 @@ from rdflib.term import Node
 from intimacy_graph.namespaces import SKOS
 
 Triple = tuple[Node, Node, Node]
+T = TypeVar("T")
 _TOP = {OWL.Thing, RDFS.Resource}
 
 
@@ -176,16 +178,25 @@ def depths(data: Iterable[Triple], schema: Schema) -> dict[Triple, int]:
     is the smallest any part gives it (``infer``'s count of generations is that largest
     generation plus one).
     """
+    return _generations(data, lambda t: conclusions(t, schema), schema.asserted)
+
+
+def _generations(
+    data: Iterable[T], conclude: Callable[[T], list[T]], ontology: Collection[T]
+) -> dict[T, int]:
+    """The worklist of :func:`depths` and :func:`text_depths`: each triple concluded from
+    ``data`` (and from what it concludes) that neither ``data`` nor ``ontology`` holds, with
+    the generation that first concludes it."""
     asserted = set(data)
-    found: dict[Triple, int] = {}
+    found: dict[T, int] = {}
     frontier = list(asserted)
     generation = 0
     while frontier:
         generation += 1
-        fresh: list[Triple] = []
+        fresh: list[T] = []
         for t in frontier:
-            for c in conclusions(t, schema):
-                if c not in found and c not in asserted and c not in schema.asserted:
+            for c in conclude(t):
+                if c not in found and c not in asserted and c not in ontology:
                     found[c] = generation
                     fresh.append(c)
         frontier = fresh
@@ -242,17 +253,4 @@ def text_conclusions(t: TextTriple, schema: TextSchema) -> list[TextTriple]:
 
 def text_depths(data: Iterable[TextTriple], schema: TextSchema) -> dict[TextTriple, int]:
     """:func:`depths` over N-Triples text."""
-    asserted = set(data)
-    found: dict[TextTriple, int] = {}
-    frontier = list(asserted)
-    generation = 0
-    while frontier:
-        generation += 1
-        fresh: list[TextTriple] = []
-        for t in frontier:
-            for c in text_conclusions(t, schema):
-                if c not in found and c not in asserted and c not in schema.asserted:
-                    found[c] = generation
-                    fresh.append(c)
-        frontier = fresh
-    return found
+    return _generations(data, lambda t: text_conclusions(t, schema), schema.asserted)
