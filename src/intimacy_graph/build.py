@@ -32,7 +32,7 @@ from rdflib.term import Node
 
 from intimacy_graph import buildpool, closure, inference, qc, queries
 from intimacy_graph.diagnostics import Diagnostic, Report, Severity
-from intimacy_graph.encode import CompiledNote, build_registry, encode_note
+from intimacy_graph.encode import CompiledNote, EncodedNote, build_registry, encode_note
 from intimacy_graph.namespaces import DCTERMS, PROV, Iris
 from intimacy_graph.notes import parse_note, read_note
 from intimacy_graph.notes.model import Note
@@ -42,7 +42,7 @@ from intimacy_graph.store import OxigraphStore, Store
 from intimacy_graph.store.base import Row
 from intimacy_graph.store.oxigraph import nquads
 from intimacy_graph.store.terms import ntriples, to_rdflib
-from intimacy_graph.validation import shacl_validate
+from intimacy_graph.validation import shacl_validate, validate_triples
 
 Progress = Callable[[Iterable[Path]], Iterable[Path]]
 
@@ -106,7 +106,7 @@ class RegistryIndex:
         for triple in registry:
             self.records.setdefault(triple[0], []).append(triple)
 
-    def fragment(self, data: Graph) -> list[tuple[Node, Node, Node]]:
+    def fragment(self, data: Iterable[tuple[Node, Node, Node]]) -> list[tuple[Node, Node, Node]]:
         """The records of every IRI that ``data`` mentions (as subject or object)."""
         nodes: set[Node] = set()
         for s, _, o in data:
@@ -119,9 +119,14 @@ class RegistryIndex:
         return found
 
 
-def validate_compiled(compiled: CompiledNote, registry: Graph | RegistryIndex) -> list[Diagnostic]:
+def validate_compiled(
+    compiled: CompiledNote | EncodedNote, registry: Graph | RegistryIndex
+) -> list[Diagnostic]:
     """SHACL results for one note, validated together with the registry records it links to."""
     index = registry if isinstance(registry, RegistryIndex) else RegistryIndex(registry)
+    if isinstance(compiled, EncodedNote):
+        triples = compiled.triples
+        return validate_triples(triples, file=compiled.note.file, context=[index.fragment(triples)])
     return shacl_validate(
         compiled.graph, file=compiled.note.file, context=[index.fragment(compiled.graph)]
     )

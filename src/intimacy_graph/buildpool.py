@@ -43,9 +43,10 @@ from rdflib.term import Node
 from intimacy_graph import closure
 from intimacy_graph.diagnostics import Diagnostic, Report, Severity
 from intimacy_graph.encode import (
-    CompiledNote,
+    EncodedNote,
     RegistryPlan,
     encode_note,
+    encode_note_triples,
     registry_plan,
     registry_text,
     registry_triples,
@@ -490,7 +491,7 @@ def _compile(
     lines = state["lines"] = Lines()
     schema = state["schema"] = closure.TextSchema(closure.Schema.of(load_ontology()), lines.term)
     concluded = schema.conclusion_predicates()
-    notes: dict[str, CompiledNote] = {}
+    notes: dict[str, EncodedNote] = {}
     texts: dict[str, list[TextTriple]] = {}
     state["notes"], state["texts"], state["iris"] = notes, texts, iris
     out: list[tuple[str, list[Diagnostic], Compiled | None]] = []
@@ -500,9 +501,9 @@ def _compile(
         if note is None or any(d.severity is Severity.ERROR for d in diags):
             out.append((file, diags, None))
             continue
-        c = encode_note(note, iris, run=run, modified=now, store="SimpleMemory")
+        c = encode_note_triples(note, iris, run=run, modified=now)
         notes[file] = c
-        texts[file] = text = lines(c.graph)
+        texts[file] = text = lines(c.triples)
         graph = f" {lines.term(iris.note_graph(c.slug))} .\n"
         compiled = Compiled(
             c.slug,
@@ -523,7 +524,7 @@ def _validate(
 ) -> tuple[Checked, list[TextTriple], dict[str, int]]:
     from intimacy_graph.build import RegistryIndex, validate_compiled
 
-    notes: dict[str, CompiledNote] = state["notes"]
+    notes: dict[str, EncodedNote] = state["notes"]
     iris: Iris = state["iris"]
     mentioned = {
         term[1:-1]

@@ -222,7 +222,7 @@ class CompiledShapes:
         self._inverse = inverse
         self._canon = canon
 
-    def validate(self, data: Graph, *also: Iterable[_Triple]) -> list[RawResult]:
+    def validate(self, data: Iterable[_Triple], *also: Iterable[_Triple]) -> list[RawResult]:
         """Every result of validating ``data`` together with the triples of ``also``, once each.
 
         ``also`` (graphs or lists of triples) is read as if mixed into a copy of ``data``, as

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 from typing import Literal as TypingLiteral
 
@@ -113,21 +113,7 @@ def shacl_validate(
         compiled = compiled_shapes(shapes)
         if compiled is not None:
             also = extra if ont_graph is None else [ont_graph, *extra]
-            raw = compiled.validate(data, *also)
-            return _sorted(
-                _make(
-                    focus=r.focus,
-                    path=None if r.path is None else _path(shapes_graph, r.path),
-                    value=r.value,
-                    shape=r.shape,
-                    component=r.component,
-                    level=r.severity,
-                    messages=r.messages,
-                    data=data,
-                    file=file,
-                )
-                for r in raw
-            )
+            return _fast(compiled, shapes_graph, data, also, data, file)
     target = data
     if extra:  # pySHACL reads one graph: validate a copy of data with the context mixed in
         target = Graph()
@@ -151,6 +137,59 @@ def shacl_validate(
         meta_shacl=False,
     )
     return _diagnostics(report, text, data=data, file=file)
+
+
+def validate_triples(
+    data: Sequence[tuple[Node, Node, Node]],
+    *,
+    file: str | None = None,
+    context: Iterable[Iterable[tuple[Node, Node, Node]]] = (),
+) -> list[Diagnostic]:
+    """:func:`shacl_validate` with our shapes of triples that are not in a graph (a note
+    encoded by :func:`intimacy_graph.encode.encode_note_triples`): the same diagnostics. A
+    graph of them is made only to read the lines of results, or for pySHACL."""
+    compiled = compiled_shapes(None)
+    if compiled is None:
+        return shacl_validate(_graph_of(data), file=file, context=context)
+    also = [list(c) for c in context]
+    return _fast(compiled, load_shapes(), data, also, lambda: _graph_of(data), file)
+
+
+def _graph_of(triples: Iterable[tuple[Node, Node, Node]]) -> Graph:
+    graph = Graph()
+    for triple in triples:
+        graph.add(triple)
+    return graph
+
+
+def _fast(
+    compiled: CompiledShapes,
+    shapes_graph: Graph,
+    data: Iterable[tuple[Node, Node, Node]],
+    also: Sequence[Iterable[tuple[Node, Node, Node]]],
+    graph: Graph | Callable[[], Graph],
+    file: str | None,
+) -> list[Diagnostic]:
+    """The fast engine's results as diagnostics; ``graph`` (or what makes it, called only
+    when there are results) is ``data`` as a graph, where the results' lines are read."""
+    raw = compiled.validate(data, *also)
+    if not raw:
+        return []
+    lines = graph if isinstance(graph, Graph) else graph()
+    return _sorted(
+        _make(
+            focus=r.focus,
+            path=None if r.path is None else _path(shapes_graph, r.path),
+            value=r.value,
+            shape=r.shape,
+            component=r.component,
+            level=r.severity,
+            messages=r.messages,
+            data=lines,
+            file=file,
+        )
+        for r in raw
+    )
 
 
 def shacl_shacl_check(shapes: Graph | None = None) -> list[Diagnostic]:
