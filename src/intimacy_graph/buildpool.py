@@ -349,11 +349,13 @@ def _finish(
         )
     ontology = building.load_ontology()
     # Known now: load the ontology and the registry while the rules' results are merged.
-    loader = _Loader(
-        write,
-        nquads({iris.ontology_graph: ontology})
-        + _with_graph((" ".join(t) for t in registry), iris.registry_graph),
-    )
+    loaders = [
+        _Loader(
+            write,
+            nquads({iris.ontology_graph: ontology})
+            + _with_graph((" ".join(t) for t in registry), iris.registry_graph),
+        )
+    ]
     try:
         result = building.BuildResult(report=report, rejected=rejected, run=str(job.run))
         validated_at = time.perf_counter()
@@ -393,12 +395,18 @@ def _finish(
         chunks = [_with_graph(inferred, iris.inferred_graph)]
         if written or removed:
             chunks.append(nquads({iris.changes_graph: record}))
-    except BaseException:
-        with contextlib.suppress(BaseException):
-            loader.join()  # before the checkpoint it writes to is removed
-        raise
-    loader.join()
-    write.load(b"".join(chunks))
+        # Beside the registry's load, not after it: the bulk loader keeps one CPU busy, and
+        # two loads into one store run side by side.
+        loaders.append(_Loader(write, b"".join(chunks)))
+    finally:
+        errors = []
+        for running in loaders:  # all of them, before the checkpoint they write to can go
+            try:
+                running.join()
+            except BaseException as exc:  # noqa: BLE001 - the first is raised below
+                errors.append(exc)
+    if errors:
+        raise errors[0]
     write.commit()
     return result, validated_at
 
