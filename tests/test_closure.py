@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from rdflib import BNode, Graph, URIRef
+from rdflib import OWL, RDF, BNode, Graph, Literal, URIRef
 
 from intimacy_graph import closure
 from intimacy_graph.build import reinfer
-from intimacy_graph.namespaces import Iris
+from intimacy_graph.namespaces import IG, Iris
 from intimacy_graph.store import OxigraphStore
 from tests.test_inference import DATA, INFERRED, ONTOLOGY, trig_graphs
 
@@ -67,3 +67,28 @@ def test_conclusions_are_about_iris_and_name_no_blank_node() -> None:
     found, _ = closure.infer(data, closure.Schema.of(ontology))
     assert found and all(isinstance(s, URIRef) for s, _, _ in found)
     assert not any(isinstance(o, BNode) for _, _, o in found)
+
+
+@pytest.mark.parametrize("data", ["data.trig", "chains.trig", "two-pass.trig"])
+def test_text_depths_are_depths_over_n_triples_text(data: str) -> None:
+    """The build's workers run the rules over N-Triples text: the same conclusions, each
+    with the same generation, as over rdflib terms (blank nodes and literals included)."""
+    from intimacy_graph.buildpool import Lines
+
+    ontology = Graph().parse(DATA / "ontology.ttl", format="turtle")
+    graphs = trig_graphs(DATA / data)
+    if data == "chains.trig" and ONTOLOGY in graphs:
+        ontology += graphs.pop(ONTOLOGY)
+    triples = [t for g, graph in graphs.items() if g not in (ONTOLOGY, INFERRED) for t in graph]
+    odd = URIRef("urn:x:s")
+    triples += [  # a blank node or a literal where the rules expect an IRI
+        (odd, IG.hasCharacteristic, BNode()),
+        (odd, IG.seeAlso, Literal("text")),
+        (BNode(), IG.hasCharacteristic, odd),
+        (BNode(), RDF.type, OWL.Class),
+    ]
+    schema = closure.Schema.of(ontology)
+    lines = Lines()
+    by_terms = {lines([t])[0]: d for t, d in closure.depths(triples, schema).items()}
+    by_text = closure.text_depths(lines(triples), closure.TextSchema(schema, lines.term))
+    assert by_terms and by_text == by_terms

@@ -222,6 +222,16 @@ class TextSchema:
         self.subclass = table(schema.subclass)
         self.type = text(RDF.type)
         self.asserted = frozenset((text(s), text(p), text(o)) for s, p, o in schema.asserted)
+        #: predicate → (sub, flip, domain, range): one lookup for the predicates of the rules
+        self.rules = {
+            p: (
+                self.sub.get(p, ()),
+                self.flip.get(p, ()),
+                self.domain.get(p, ()),
+                self.range.get(p, ()),
+            )
+            for p in {*self.sub, *self.flip, *self.domain, *self.range}
+        }
 
     def conclusion_predicates(self) -> frozenset[str]:
         """Every predicate a conclusion can have."""
@@ -237,17 +247,21 @@ def text_conclusions(t: TextTriple, schema: TextSchema) -> list[TextTriple]:
     s, p, o = t
     out: list[TextTriple] = []
     s_iri = s[0] == "<"
-    o_iri = o[0] == "<"
-    if s_iri and not o.startswith("_:"):
-        out += [(s, q, o) for q in schema.sub.get(p, ())]
-    if s_iri and o_iri:
-        out += [(o, r, s) for r in schema.flip.get(p, ())]
-    if s_iri:
-        out += [(s, schema.type, c) for c in schema.domain.get(p, ())]
-    if o_iri:
-        out += [(o, schema.type, c) for c in schema.range.get(p, ())]
-    if p == schema.type and s_iri:
-        out += [(s, schema.type, d) for d in schema.subclass.get(o, ())]
+    rule = schema.rules.get(p)
+    if rule is not None:
+        sub, flip, domain, range_ = rule
+        o_iri = o[0] == "<"
+        if s_iri:
+            if sub and o[0] != "_":
+                out += [(s, q, o) for q in sub]
+            if flip and o_iri:
+                out += [(o, r, s) for r in flip]
+            if domain:
+                out += [(s, schema.type, c) for c in domain]
+        if range_ and o_iri:
+            out += [(o, schema.type, c) for c in range_]
+    if s_iri and p == schema.type:
+        out += [(s, p, d) for d in schema.subclass.get(o, ())]
     return out
 
 
