@@ -22,6 +22,7 @@ import pyoxigraph as ox
 import pytest
 from bench import synth
 
+from intimacy_graph import buildpool
 from intimacy_graph.build import BuildResult, build
 from intimacy_graph.resources import data_dir
 from intimacy_graph.store import OxigraphStore
@@ -121,7 +122,14 @@ def test_worker_processes_match_one_process(tmp_path: Path) -> None:
         shutil.copy(note, mixed / f"broken-{note.name}")
     for note in sorted(vault.iterdir())[:30]:  # changed notes, next to unchanged ones
         (mixed / note.name).write_text(note.read_text() + "\nOne more closing line.\n")
-    run_both(
+    # Two notes about one concept, far apart in file order (the workers compile the notes in
+    # chunks, and the first file in order must win however the chunks come back)
+    early, late = mixed / sorted(vault.iterdir())[3].name, mixed / sorted(vault.iterdir())[29].name
+    shutil.copy(early, mixed / "zz-same-concept-as-an-early-note.md")
+    shutil.copy(late, mixed / "aa-same-concept-as-a-late-note.md")
+    order = sorted(p.name for p in mixed.iterdir())
+    assert order.index(late.name) >= buildpool.CHUNK > order.index(early.name)
+    last = run_both(
         tmp_path,
         [
             ("build", data_dir("notes")),
@@ -132,6 +140,10 @@ def test_worker_processes_match_one_process(tmp_path: Path) -> None:
         ],
         ({"exclusive": True, "workers": 0}, {"exclusive": True, "workers": 2}),
     )
+    rejected = last[2]
+    assert "zz-same-concept-as-an-early-note.md" in rejected  # type: ignore[operator]
+    assert late.name in rejected  # type: ignore[operator]
+    assert "aa-same-concept-as-a-late-note.md" not in rejected  # type: ignore[operator]
 
 
 @pytest.mark.slow
@@ -256,7 +268,7 @@ print("finished")
 """
 
 # (where, seconds after, worker processes); with workers the notes are loaded in a thread
-# while they are validated, then the registry, then the inferred graph
+# while they are compiled and validated, then the registry beside the inferred graph
 CRASH_POINTS = [
     ("bulk-load", "0", "0"),
     ("bulk-load", "0.02", "0"),

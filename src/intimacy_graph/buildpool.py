@@ -24,13 +24,15 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import multiprocessing
+import multiprocessing.connection
 import os
+import queue
 import signal
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection
@@ -69,6 +71,10 @@ Checked = dict[str, tuple[list[Diagnostic], dict[str, int] | None]]
 
 #: Fewer notes than this are compiled in the calling process: starting workers costs ~0.5 s.
 MIN_NOTES = 300
+#: Notes a worker compiles per request (it asks for more when it answers).
+CHUNK = 50
+#: N-Quads collected before the main process loads them into the checkpoint.
+FEED_BYTES = 48 << 20
 
 
 @dataclass
@@ -165,27 +171,24 @@ class Workers:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _ask(self, messages: Sequence[tuple[Any, ...]]) -> list[Any]:
-        self._send(messages)
-        return self._receive()
-
     def _send(self, messages: Sequence[tuple[Any, ...]]) -> None:
         for pipe, message in zip(self._pipes, messages, strict=True):
             pipe.send(message)
 
     def _receive(self) -> list[Any]:
-        answers = []
-        for pipe in self._pipes:
-            try:
-                kind, value = pipe.recv()
-            except EOFError:
-                raise RuntimeError("a build worker process died (out of memory?)") from None
-            if kind == "error":
-                if isinstance(value, BaseException):
-                    raise value
-                raise RuntimeError(f"a build worker failed:\n{value}")
-            answers.append(value)
-        return answers
+        return [self._answer(pipe) for pipe in self._pipes]
+
+    @staticmethod
+    def _answer(pipe: Connection) -> Any:
+        try:
+            kind, value = pipe.recv()
+        except EOFError:
+            raise RuntimeError("a build worker process died (out of memory?)") from None
+        if kind == "error":
+            if isinstance(value, BaseException):
+                raise value
+            raise RuntimeError(f"a build worker failed:\n{value}")
+        return value
 
     def compile(
         self,
@@ -196,21 +199,32 @@ class Workers:
         run: URIRef,
         now: datetime,
         max_bytes: int,
-    ) -> list[tuple[str, list[Diagnostic], Compiled | None]]:
-        """``(file, diagnostics, compiled or None)`` for every file, in the order given."""
-        n = len(self._pipes)
-        size = -(-len(files) // n)
-        shares = [files[i * size : (i + 1) * size] for i in range(n)]
-        answers = self._ask(
-            [("compile", notes_dir, share, iris, run, now, max_bytes) for share in shares]
-        )
-        return [item for answer in answers for item in answer]
+    ) -> Iterator[list[tuple[str, list[Diagnostic], Compiled | None]]]:
+        """``(file, diagnostics, compiled or None)`` for every file, in the order given, a
+        chunk at a time as soon as it and every chunk before it are compiled. A worker that
+        answers gets the next chunk, so a faster (or less disturbed) one takes more."""
+        chunks = [files[i : i + CHUNK] for i in range(0, len(files), CHUNK)]
+        done: dict[int, list[tuple[str, list[Diagnostic], Compiled | None]]] = {}
+        busy: dict[Connection, int] = {}
+        sent = released = 0
+        while released < len(chunks):
+            for pipe in self._pipes:
+                if pipe not in busy and sent < len(chunks):
+                    pipe.send(("compile", notes_dir, chunks[sent], iris, run, now, max_bytes))
+                    busy[pipe] = sent
+                    sent += 1
+            ready = multiprocessing.connection.wait(list(busy))
+            for answered in [pipe for pipe in list(busy) if pipe in ready]:
+                done[busy.pop(answered)] = self._answer(answered)
+            while released in done:
+                yield done.pop(released)
+                released += 1
 
-    def validate(self, plan: RegistryPlan, todo: dict[str, bool]) -> None:
+    def validate(self, iris: Iris, plan: RegistryPlan, todo: dict[str, bool]) -> None:
         """Start validating every file of ``todo`` with the registry of ``plan`` (the
         answer: :meth:`validated`)."""
         n = len(self._pipes)
-        self._send([("validate", plan, todo, part, n) for part in range(n)])
+        self._send([("validate", iris, plan, todo, part, n) for part in range(n)])
 
     def validated(self) -> tuple[Checked, list[TextTriple], dict[str, int]]:
         """For every file of :meth:`validate`'s ``todo``: its SHACL diagnostics and, when it
@@ -252,62 +266,70 @@ def build_pooled(
     from intimacy_graph import build as building
 
     iris, report = job.iris, Report()
-    with Workers(workers) as pool:
-        items = pool.compile(
-            job.notes_dir, job.files, iris, run=job.run, now=job.now, max_bytes=job.max_bytes
-        )
+    base = [iris.ontology_graph, iris.registry_graph, iris.inferred_graph]
+    # Exits in reverse order: the feeder stops loading before the checkpoint can go.
+    with (
+        Workers(workers) as pool,
+        job.store.bulk_write(drop=base) as write,
+        _Feeder(write, FEED_BYTES) as feeder,
+    ):
         compiled: list[tuple[str, Compiled]] = []
         rejected: list[str] = []
         by_slug: dict[str, str] = {}
-        for file, diags, c in items:
-            report.extend(diags)
-            if c is None:
-                rejected.append(file)
-            elif c.slug in by_slug:
-                report.extend(
-                    [building.duplicate_note(c.title, by_slug[c.slug], file, c.title_line)]
-                )
-                rejected.append(file)
-            else:
-                by_slug[c.slug] = file
-                compiled.append((file, c))
+        changed: dict[str, bool] = {}
+        chunks = pool.compile(
+            job.notes_dir, job.files, iris, run=job.run, now=job.now, max_bytes=job.max_bytes
+        )
+        for chunk in chunks:
+            fresh: list[Compiled] = []
+            for file, diags, c in chunk:
+                report.extend(diags)
+                if c is None:
+                    rejected.append(file)
+                elif c.slug in by_slug:
+                    report.extend(
+                        [building.duplicate_note(c.title, by_slug[c.slug], file, c.title_line)]
+                    )
+                    rejected.append(file)
+                else:
+                    by_slug[c.slug] = file
+                    compiled.append((file, c))
+                    changed[file] = _changed(stored, iris, c)
+                    if changed[file]:
+                        fresh.append(c)
+            # Meanwhile, load the notes that will be written (if they pass) into the
+            # checkpoint, in place of their stored graphs.
+            old = [g for g in (iris.note_graph(c.slug) for c in fresh) if str(g) in stored]
+            feeder.put(old, b"".join(c.nquads for c in fresh))
         in_folder = {str(iris.note_graph(c.slug)) for _, c in compiled}
         kept_notes, removed = building.stored_elsewhere(
             stored, in_folder, rejected, job.notes_dir, job.prune
         )
+        feeder.put(removed, b"")
         kept = [
             NoteSummary(k.slug, k.title, k.concepts, k.works)
             for k in (encode_note(n, iris, run=job.run, modified=job.now) for n in kept_notes)
         ]
         compiled_at = time.perf_counter()
         sources = [NoteSummary(c.slug, c.title, c.concepts, c.works) for _, c in compiled]
-        changed = {file: _changed(stored, iris, c) for file, c in compiled}
-        pool.validate(registry_plan([*sources, *kept]), changed)
-        # Meanwhile, load the notes that will be written (if they pass) into the checkpoint.
-        fresh = {file: iris.note_graph(c.slug) for file, c in compiled if changed[file]}
-        replaced = [iris.ontology_graph, iris.registry_graph, *fresh.values()]
-        with job.store.bulk_write(drop=[*replaced, *removed, iris.inferred_graph]) as write:
-            notes = b"".join(c.nquads for f, c in compiled if f in fresh)
-            loader = _Loader(write, notes)
-            try:
-                checked, registry, registry_reached = pool.validated()
-            finally:
-                loader.join()
-            pool.close()
-            result, validated_at = _finish(
-                job,
-                stored,
-                compiled,
-                rejected,
-                kept,
-                removed,
-                report,
-                checked,
-                registry,
-                registry_reached,
-                changed,
-                write,
-            )
+        pool.validate(iris, registry_plan([*sources, *kept]), changed)
+        checked, registry, registry_reached = pool.validated()
+        feeder.close()
+        pool.close()
+        result, validated_at = _finish(
+            job,
+            stored,
+            compiled,
+            rejected,
+            kept,
+            removed,
+            report,
+            checked,
+            registry,
+            registry_reached,
+            changed,
+            write,
+        )
     return result, compiled_at, validated_at
 
 
@@ -411,6 +433,60 @@ def _finish(
     return result, validated_at
 
 
+class _Feeder:
+    """:meth:`BulkWrite.load` of N-Quads as they come, in a thread: what queues up while a
+    load runs is loaded together, once there are ``batch`` bytes of it (or at the end), so
+    the store gets a few big loads rather than many small ones. Each :meth:`put` first
+    empties its graphs (the stored versions of the notes it loads)."""
+
+    def __init__(self, write: BulkWrite, batch: int) -> None:
+        self._write, self._batch = write, batch
+        self._queue: queue.SimpleQueue[tuple[list[URIRef], bytes] | None] = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def put(self, drop: list[URIRef], nquads: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put((drop, nquads))
+
+    def _run(self) -> None:
+        pending: list[bytes] = []
+        size = 0
+        try:
+            while (item := self._queue.get()) is not None:
+                drop, nquads = item
+                if drop:
+                    self._write.drop(drop)
+                pending.append(nquads)
+                size += len(nquads)
+                if size >= self._batch:
+                    self._write.load(b"".join(pending))
+                    pending, size = [], 0
+            self._write.load(b"".join(pending))
+        except BaseException as exc:  # noqa: BLE001 - raised again by close() or put()
+            self._error = exc
+
+    def close(self) -> None:
+        """Load what is left and wait for it; raise what went wrong."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def __enter__(self) -> _Feeder:
+        return self
+
+    def __exit__(self, kind: object, *exc: object) -> None:
+        if kind is None:
+            self.close()
+        else:  # stop; the error on its way out is the one to report
+            with contextlib.suppress(BaseException):
+                self.close()
+
+
 class _Loader:
     """:meth:`BulkWrite.load` in a thread (pyoxigraph lets go of the GIL while it loads)."""
 
@@ -485,6 +561,18 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+def _begin(state: dict[str, Any], iris: Iris) -> None:
+    """What a worker keeps for one build, made on its first request (a worker may get no
+    notes to compile when there are fewer chunks than workers)."""
+    from intimacy_graph.build import load_ontology
+
+    if "notes" not in state:
+        state["lines"] = lines = Lines()
+        schema = closure.TextSchema(closure.Schema.of(load_ontology()), lines.term)
+        state["schema"], state["concluded"] = schema, schema.conclusion_predicates()
+        state["notes"], state["texts"], state["iris"] = {}, {}, iris
+
+
 def _compile(
     state: dict[str, Any],
     notes_dir: Path,
@@ -494,14 +582,11 @@ def _compile(
     now: datetime,
     max_bytes: int,
 ) -> list[tuple[str, list[Diagnostic], Compiled | None]]:
-    from intimacy_graph.build import load_ontology
-
-    lines = state["lines"] = Lines()
-    schema = state["schema"] = closure.TextSchema(closure.Schema.of(load_ontology()), lines.term)
-    concluded = schema.conclusion_predicates()
-    notes: dict[str, EncodedNote] = {}
-    texts: dict[str, list[TextTriple]] = {}
-    state["notes"], state["texts"], state["iris"] = notes, texts, iris
+    _begin(state, iris)
+    lines: Lines = state["lines"]
+    concluded: frozenset[str] = state["concluded"]
+    notes: dict[str, EncodedNote] = state["notes"]
+    texts: dict[str, list[TextTriple]] = state["texts"]
     out: list[tuple[str, list[Diagnostic], Compiled | None]] = []
     for path in files:
         note, diags = read_note(path, notes_dir, max_bytes)
@@ -528,12 +613,17 @@ def _compile(
 
 
 def _validate(
-    state: dict[str, Any], plan: RegistryPlan, todo: dict[str, bool], part: int, parts: int
+    state: dict[str, Any],
+    iris: Iris,
+    plan: RegistryPlan,
+    todo: dict[str, bool],
+    part: int,
+    parts: int,
 ) -> tuple[Checked, list[TextTriple], dict[str, int]]:
     from intimacy_graph.build import RegistryIndex, validate_compiled
 
+    _begin(state, iris)
     notes: dict[str, EncodedNote] = state["notes"]
-    iris: Iris = state["iris"]
     mentioned = {
         term[1:-1]
         for file in todo

@@ -488,6 +488,15 @@ class BulkWrite:
         except (OSError, SyntaxError, ValueError, RuntimeError) as exc:
             raise StoreError(f"the write was not applied: {exc}") from exc
 
+    def drop(self, names: Iterable[URIRef]) -> None:
+        """Empty the graphs ``names`` (in the checkpoint), as ``drop`` does when it opens."""
+        copy = self._store()
+        try:
+            for name in names:
+                copy.remove_graph(ox.NamedNode(str(name)))
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise StoreError(f"the write was not applied: {exc}") from exc
+
     def restore(self, names: Iterable[URIRef]) -> None:
         """Give the graphs ``names`` back their content in the store as it is now (undo what
         was loaded into them, and their ``drop``)."""
