@@ -365,3 +365,25 @@ def test_opening_a_store_during_a_bulk_write_fails_at_once(tmp_path: Path) -> No
         assert len(store) == 1  # the write went through all the same
     finally:
         store.close()
+
+
+def test_worker_processes_advance_the_progress_bar(tmp_path: Path) -> None:
+    """The CLI's progress bar (a wrapper around the files) moves as the workers finish notes,
+    every file once, and is run to its end."""
+    vault = synthetic_vault(tmp_path / "vault", buildpool.CHUNK + 10)
+    seen: list[str] = []
+    finished: list[bool] = []
+
+    def progress(files):  # type: ignore[no-untyped-def]
+        for path in files:
+            seen.append(path.name)
+            yield path
+        finished.append(True)
+
+    store = OxigraphStore(tmp_path / "store")
+    try:
+        result = import_vault(store, vault, now=NOW, exclusive=True, workers=2, progress=progress)
+    finally:
+        store.close()
+    assert result.ok and len(result.loaded) == buildpool.CHUNK + 10
+    assert seen == sorted(p.name for p in vault.iterdir()) and finished == [True]

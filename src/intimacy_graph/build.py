@@ -223,8 +223,8 @@ def build(
     (:meth:`OxigraphStore.bulk_replace`, all-or-nothing as well), and the notes of a big
     build are compiled and validated by ``workers`` processes (default: two when the
     machine has two CPUs and there are :data:`intimacy_graph.buildpool.MIN_NOTES` notes or
-    more; ``progress`` is then not called). ``run_qc=False`` skips the QC checks, which read
-    the whole store (``result.qc_ran`` says so).
+    more; ``progress`` then advances as they finish). ``run_qc=False`` skips the QC checks,
+    which read the whole store (``result.qc_ran`` says so).
     """
     with no_cyclic_gc():
         return _build(
@@ -275,7 +275,9 @@ def _build(
         workers = buildpool.usable() if len(files) >= buildpool.MIN_NOTES else 0
     if bulk and workers:
         assert isinstance(store, OxigraphStore)
-        job = buildpool.Job(store, iris, notes_dir, files, run, now, max_bytes, prune, activity)
+        job = buildpool.Job(
+            store, iris, notes_dir, files, run, now, max_bytes, prune, activity, progress
+        )
         result, compiled_at, validated_at = buildpool.build_pooled(job, stored, workers)
     else:
         result, compiled_at, validated_at = _build_serial(

@@ -62,7 +62,7 @@ from intimacy_graph.store.oxigraph import BulkWrite, OxigraphStore, nquads
 from intimacy_graph.store.terms import to_oxigraph
 
 if TYPE_CHECKING:
-    from intimacy_graph.build import BuildResult
+    from intimacy_graph.build import BuildResult, Progress
 
 Triple = tuple[Node, Node, Node]
 TextTriple = closure.TextTriple
@@ -255,6 +255,7 @@ class Job:
     max_bytes: int
     prune: bool
     activity: str
+    progress: Progress | None = None  # advanced as the workers finish notes
 
 
 def build_pooled(
@@ -280,7 +281,10 @@ def build_pooled(
         chunks = pool.compile(
             job.notes_dir, job.files, iris, run=job.run, now=job.now, max_bytes=job.max_bytes
         )
+        ticks = iter(job.progress(job.files)) if job.progress else iter(())
         for chunk in chunks:
+            for _ in chunk:  # one step of the progress bar per note compiled
+                next(ticks, None)
             fresh: list[Compiled] = []
             for file, diags, c in chunk:
                 report.extend(diags)
@@ -301,6 +305,8 @@ def build_pooled(
             # checkpoint, in place of their stored graphs.
             old = [g for g in (iris.note_graph(c.slug) for c in fresh) if str(g) in stored]
             feeder.put(old, b"".join(c.nquads for c in fresh))
+        for _ in ticks:  # to its end (which closes the bar)
+            pass
         in_folder = {str(iris.note_graph(c.slug)) for _, c in compiled}
         kept_notes, removed = building.stored_elsewhere(
             stored, in_folder, rejected, job.notes_dir, job.prune
