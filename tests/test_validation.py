@@ -239,3 +239,40 @@ def test_shacl_shacl_finds_a_broken_shape() -> None:
     assert found
     assert all(d.severity is Severity.ERROR for d in found)
     assert shacl_shacl_check() == []
+
+
+def test_triples_outside_a_graph_give_the_same_diagnostics() -> None:
+    """``validate_triples`` (the build workers' path: a note encoded into a plain list) gives
+    what ``shacl_validate`` gives for the same triples in a graph, lines included."""
+    from datetime import UTC, datetime
+
+    from rdflib import RDFS
+
+    from intimacy_graph.encode import encode_note, encode_note_triples
+    from intimacy_graph.namespaces import Iris
+    from intimacy_graph.notes import read_note
+    from intimacy_graph.resources import data_dir
+    from intimacy_graph.validation import validate_triples
+
+    iris, when = Iris(), datetime(2025, 1, 1, tzinfo=UTC)
+    seed = next(data_dir("notes").glob("*.md"))
+    note, _ = read_note(seed, seed.parent)
+    assert note is not None
+    listed = encode_note_triples(note, iris, run=iris.run("t"), modified=when)
+    graph = encode_note(note, iris, run=iris.run("t"), modified=when).graph
+    assert set(listed.triples) == set(graph)  # a list may hold a triple twice
+    assert validate_triples(listed.triples, file="x.md") == shacl_validate(graph, file="x.md")
+    # Statements without their labels, and a literal where a concept belongs: violations,
+    # each on the line of its statement.
+    broken = [t for t in listed.triples if t[1] != RDFS.label]
+    broken.append((iris.concept(note.slug), IG.hasCharacteristic, Literal("not a concept")))
+    found = validate_triples(broken, file="x.md")
+    assert found == shacl_validate(_graph(broken), file="x.md")
+    assert any(d.severity is Severity.ERROR and d.line for d in found)
+
+
+def _graph(triples: list[Any]) -> Graph:
+    graph = Graph()
+    for triple in triples:
+        graph.add(triple)
+    return graph

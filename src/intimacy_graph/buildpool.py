@@ -1,13 +1,16 @@
 """The per-note work of a big build in worker processes (issue #5: import ≥ 100 notes/s).
 
-Reading, parsing, encoding, SHACL and the inference rules take ~20 ms of CPU per note, and the
+Reading, parsing, encoding, SHACL and the inference rules take ~10 ms of CPU per note, and the
 notes do not depend on each other except through the registry. :class:`Workers` splits the
 notes of one build between processes that keep what they compiled between two steps:
 
-1. :meth:`Workers.compile`: read, parse and encode each note; return its diagnostics, what the
+1. :meth:`Workers.compile`: read, parse and encode each note (into a plain list of triples,
+   :func:`intimacy_graph.encode.encode_note_triples`); return its diagnostics, what the
    registry needs (spellings, works), its graph as N-Quads and the triples the rules could
    also conclude as N-Triples lines (no rdflib objects cross a process boundary: unpickling
-   them cost more than making them);
+   them cost more than making them). The notes go out in chunks of :data:`CHUNK`, the next
+   to whichever worker answers first, and the main process loads the N-Quads of each chunk
+   into the checkpoint as they come back (:class:`_Feeder`);
 2. :meth:`Workers.validate`: with the registry rebuilt from everybody's spellings, validate
    each note as :func:`intimacy_graph.build.validate_compiled` does and, for a note that will
    be written, compute what the rules conclude from its triples, each conclusion with its

@@ -75,7 +75,8 @@ class _Sink(Protocol):
 class Triples(list[Triple]):
     """A note's triples in a plain list, in the order they were made: ~2× cheaper to fill
     than a :class:`rdflib.Graph` and ~25× cheaper to read back, for the worker processes of
-    a big build (:mod:`intimacy_graph.buildpool`), which only read them triple by triple."""
+    a big build (:mod:`intimacy_graph.buildpool`), which only read them triple by triple.
+    Unlike a graph, it holds a triple twice when the note says it twice."""
 
     def add(self, triple: Triple, /) -> None:
         self.append(triple)
