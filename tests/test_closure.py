@@ -86,9 +86,17 @@ def test_text_depths_are_depths_over_n_triples_text(data: str) -> None:
         (odd, IG.seeAlso, Literal("text")),
         (BNode(), IG.hasCharacteristic, odd),
         (BNode(), RDF.type, OWL.Class),
+        (odd, URIRef("urn:x:no-rule-reads-this"), odd),
     ]
     schema = closure.Schema.of(ontology)
     lines = Lines()
     by_terms = {lines([t])[0]: d for t, d in closure.depths(triples, schema).items()}
-    by_text = closure.text_depths(lines(triples), closure.TextSchema(schema, lines.term))
+    text_schema = closure.TextSchema(schema, lines.term)
+    by_text = closure.text_depths(lines(triples), text_schema)
     assert by_terms and by_text == by_terms
+    # A re-import reads only the stored triples with the predicates the rules read: the
+    # others conclude nothing and are no conclusion.
+    read = text_schema.read_predicates()
+    kept = [t for t in lines(triples) if t[1] in read]
+    assert len(kept) < len(triples) and closure.text_depths(kept, text_schema) == by_text
+    assert not {t for t in lines(triples) if t[1] not in read} & set(by_text)

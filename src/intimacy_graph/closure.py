@@ -233,6 +233,12 @@ class TextSchema:
             for p in {*self.sub, *self.flip, *self.domain, *self.range}
         }
 
+    def read_predicates(self) -> frozenset[str]:
+        """Every predicate of a triple that the rules conclude from, or that a conclusion
+        can be (so the triple may make a conclusion redundant): the triples with any other
+        predicate change nothing in the inferred graph."""
+        return frozenset({*self.rules, self.type, *self.conclusion_predicates()})
+
     def conclusion_predicates(self) -> frozenset[str]:
         """Every predicate a conclusion can have."""
         found = {self.type}
