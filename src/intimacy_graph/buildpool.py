@@ -311,6 +311,8 @@ def build_pooled(
             # checkpoint, in place of their stored graphs.
             old = [g for g in (iris.note_graph(c.slug) for c in fresh) if str(g) in stored]
             feeder.put(old, b"".join(c.nquads for c in fresh))
+            for c in fresh:  # the feeder holds them now; a big vault's would add up
+                c.nquads = b""
         for _ in ticks:  # to its end (which closes the bar)
             pass
         in_folder = {str(iris.note_graph(c.slug)) for _, c in compiled}

@@ -62,8 +62,10 @@ DEFAULT_GRAPH_NAMESPACE = "https://w3id.org/intimacy-graph/"
 
 _VARNAME = re.compile(r"[\w\u00b7\u0300-\u036f\u203f-\u2040]+")
 _BNODE_LABEL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
-#: Virtuoso's messages for a query or transaction stopped by a time limit.
-_TIMEOUT_MESSAGES = ("SR171", "S1T00", "S1TAT", "estimated execution time")
+#: Virtuoso's messages for a query or transaction stopped by a time limit. Its ``timeout``
+#: (the query's deadline) is usually an "anytime" answer (S1TAT, refused), but on a busy
+#: machine it may stop the query with HY008 "SR203: Async statement killed by SQLCancel".
+_TIMEOUT_MESSAGES = ("SR171", "S1T00", "S1TAT", "SR203", "estimated execution time")
 
 
 def term_n3(term: Node) -> str:
