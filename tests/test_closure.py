@@ -73,7 +73,7 @@ def test_conclusions_are_about_iris_and_name_no_blank_node() -> None:
 def test_text_depths_are_depths_over_n_triples_text(data: str) -> None:
     """The build's workers run the rules over N-Triples text: the same conclusions, each
     with the same generation, as over rdflib terms (blank nodes and literals included)."""
-    from intimacy_graph.buildpool import Lines
+    from intimacy_graph.buildworker import Lines
 
     ontology = Graph().parse(DATA / "ontology.ttl", format="turtle")
     graphs = trig_graphs(DATA / data)
