@@ -84,6 +84,9 @@ class Lines:
 
 
 def serve(pipe: Connection, inherited: list[Connection], parent: int) -> None:
+    """A worker's loop: answer each request on ``pipe`` with ``("ok", answer)`` or
+    ``("error", exception)`` until ``"stop"`` or the end of the pipe. ``inherited`` are the
+    parent's ends of the pipes, which the fork copied and this worker closes."""
     for other in inherited:
         other.close()
     _die_with_parent(parent)

@@ -75,7 +75,7 @@ class _Sink(Protocol):
 class Triples(list[Triple]):
     """A note's triples in a plain list, in the order they were made: ~2× cheaper to fill
     than a :class:`rdflib.Graph` and ~25× cheaper to read back, for the worker processes of
-    a big build (:mod:`intimacy_graph.buildpool`), which only read them triple by triple.
+    a big build (:mod:`intimacy_graph.buildworker`), which only read them triple by triple.
     Unlike a graph, it holds a triple twice when the note says it twice."""
 
     def add(self, triple: Triple, /) -> None:
@@ -100,14 +100,9 @@ class EncodedNote:
         return self.note.title
 
 
-def encode_note(
-    note: Note, iris: Iris, *, run: URIRef, modified: datetime, store: str = "default"
-) -> CompiledNote:
-    """The RDF of one note: note record, definitions, statements, shortcuts, citations.
-
-    ``store`` is the rdflib store plugin of the graph.
-    """
-    out = CompiledNote(note=note, graph=Graph(store=store))
+def encode_note(note: Note, iris: Iris, *, run: URIRef, modified: datetime) -> CompiledNote:
+    """The RDF of one note: note record, definitions, statements, shortcuts, citations."""
+    out = CompiledNote(note=note, graph=Graph())
     _encode(out.graph, out, note, iris, run, modified)
     return out
 
