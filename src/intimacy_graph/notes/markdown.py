@@ -100,6 +100,21 @@ def parse_blocks(text: str) -> list[SyntaxTreeNode]:
     return list(SyntaxTreeNode(_PARSER.parse(text)).children)
 
 
+def release(blocks: list[SyntaxTreeNode]) -> None:
+    """Unlink a parsed note's syntax tree (each node's ``parent``) once it has been read.
+
+    The tree is a cycle (parents and children), so only the cyclic garbage collector would
+    free it, and a build pauses that collector (:func:`intimacy_graph.build.no_cyclic_gc`):
+    every parsed note then left ~250 KB behind, more than half of what a build worker held.
+    Unlinked, the tree is freed as soon as it is no longer used.
+    """
+    todo = list(blocks)
+    while todo:  # bounded: each node once
+        node = todo.pop()
+        todo.extend(node.children)
+        node.parent = None
+
+
 def split_link(raw: str, line: int) -> WikiLink | None:
     """``X#H|alias`` → WikiLink; ``None`` when the target is empty."""
     target, _, alias = raw.partition("|")

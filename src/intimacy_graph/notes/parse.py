@@ -23,6 +23,7 @@ from intimacy_graph.notes.markdown import (
     list_items,
     paragraph_inline,
     parse_blocks,
+    release,
     render_inline,
 )
 from intimacy_graph.notes.model import Entry, KeptSection, Kind, Note, Text, WikiLink
@@ -88,16 +89,19 @@ class _Parser:
     # -- top level -----------------------------------------------------------------------
     def parse(self, markdown: str) -> Note:
         blocks = parse_blocks(markdown)
-        self._collect_links(blocks)
-        preamble, sections = self._split(blocks)
-        self._preamble(preamble)
-        known = [s for s in sections if s.kind is not None]
-        if sections and sections[-1].kind not in (None, SectionKind.CLOSING):
-            self._take_closing(sections[-1])
-        for section in sections:
-            self._section(section)
-        self._finish(bool(known))
-        return self.note
+        try:
+            self._collect_links(blocks)
+            preamble, sections = self._split(blocks)
+            self._preamble(preamble)
+            known = [s for s in sections if s.kind is not None]
+            if sections and sections[-1].kind not in (None, SectionKind.CLOSING):
+                self._take_closing(sections[-1])
+            for section in sections:
+                self._section(section)
+            self._finish(bool(known))
+            return self.note
+        finally:
+            release(blocks)
 
     def _collect_links(self, blocks: list[SyntaxTreeNode]) -> None:
         for node in _walk(blocks):
