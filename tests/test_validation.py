@@ -252,7 +252,7 @@ def test_triples_outside_a_graph_give_the_same_diagnostics() -> None:
     from intimacy_graph.namespaces import Iris
     from intimacy_graph.notes import read_note
     from intimacy_graph.resources import data_dir
-    from intimacy_graph.validation import validate_triples
+    from intimacy_graph.validation import graph_of, validate_triples
 
     iris, when = Iris(), datetime(2025, 1, 1, tzinfo=UTC)
     seed = next(data_dir("notes").glob("*.md"))
@@ -267,12 +267,5 @@ def test_triples_outside_a_graph_give_the_same_diagnostics() -> None:
     broken = [t for t in listed.triples if t[1] != RDFS.label]
     broken.append((iris.concept(note.slug), IG.hasCharacteristic, Literal("not a concept")))
     found = validate_triples(broken, file="x.md")
-    assert found == shacl_validate(_graph(broken), file="x.md")
+    assert found == shacl_validate(graph_of(broken), file="x.md")
     assert any(d.severity is Severity.ERROR and d.line for d in found)
-
-
-def _graph(triples: list[Any]) -> Graph:
-    graph = Graph()
-    for triple in triples:
-        graph.add(triple)
-    return graph

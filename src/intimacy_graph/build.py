@@ -42,7 +42,7 @@ from intimacy_graph.store import OxigraphStore, Store
 from intimacy_graph.store.base import Row
 from intimacy_graph.store.oxigraph import nquads
 from intimacy_graph.store.terms import ntriples, to_rdflib
-from intimacy_graph.validation import shacl_validate, validate_triples
+from intimacy_graph.validation import graph_of, shacl_validate, validate_triples
 
 Progress = Callable[[Iterable[Path]], Iterable[Path]]
 
@@ -394,7 +394,7 @@ def _build_serial(
             store.bulk_replace(quads, drop=[*graphs, *removed, iris.inferred_graph])
         else:
             store.replace_graphs(
-                {**graphs, iris.inferred_graph: _graph_of(inferred)}, drop=removed, then=extra
+                {**graphs, iris.inferred_graph: graph_of(inferred)}, drop=removed, then=extra
             )
         result.inference_rounds = generations
     else:
@@ -495,13 +495,6 @@ def data_after(
         if name != iris.ontology_graph:
             data.update(graph)
     return data
-
-
-def _graph_of(triples: set[tuple[Node, Node, Node]]) -> Graph:
-    graph = Graph()
-    for triple in triples:
-        graph.add(triple)
-    return graph
 
 
 def provenance_graph(

@@ -150,12 +150,13 @@ def validate_triples(
     graph of them is made only to read the lines of results, or for pySHACL."""
     compiled = compiled_shapes(None)
     if compiled is None:
-        return shacl_validate(_graph_of(data), file=file, context=context)
+        return shacl_validate(graph_of(data), file=file, context=context)
     also = [list(c) for c in context]
-    return _fast(compiled, load_shapes(), data, also, lambda: _graph_of(data), file)
+    return _fast(compiled, load_shapes(), data, also, lambda: graph_of(data), file)
 
 
-def _graph_of(triples: Iterable[tuple[Node, Node, Node]]) -> Graph:
+def graph_of(triples: Iterable[tuple[Node, Node, Node]]) -> Graph:
+    """A new graph of ``triples``."""
     graph = Graph()
     for triple in triples:
         graph.add(triple)
