@@ -47,9 +47,14 @@ from rdflib import URIRef
 from intimacy_graph import buildworker, closure
 from intimacy_graph.buildworker import Checked, Compiled, Lines, TextTriple
 from intimacy_graph.diagnostics import Diagnostic, Report, Severity
-from intimacy_graph.encode import RegistryPlan, encode_note, registry_plan, registry_text
+from intimacy_graph.encode import (
+    EncodedNote,
+    RegistryPlan,
+    encode_note_triples,
+    registry_plan,
+    registry_text,
+)
 from intimacy_graph.namespaces import Iris
-from intimacy_graph.notes.model import Citation
 from intimacy_graph.store.base import Row
 from intimacy_graph.store.oxigraph import BulkWrite, OxigraphStore, nquads
 
@@ -62,16 +67,6 @@ MIN_NOTES = 300
 CHUNK = 50
 #: N-Quads collected before the main process loads them into the checkpoint.
 FEED_BYTES = 48 << 20
-
-
-@dataclass
-class NoteSummary:
-    """What :func:`intimacy_graph.encode.registry_triples` reads of one note."""
-
-    slug: str
-    title: str
-    concepts: dict[str, list[str]]
-    works: dict[str, tuple[Citation, bool]]
 
 
 def usable() -> int:
@@ -265,13 +260,9 @@ def build_pooled(
             stored, in_folder, rejected, job.notes_dir, job.prune
         )
         feeder.put(removed, b"")
-        kept = [
-            NoteSummary(k.slug, k.title, k.concepts, k.works)
-            for k in (encode_note(n, iris, run=job.run, modified=job.now) for n in kept_notes)
-        ]
+        kept = [encode_note_triples(n, iris, run=job.run, modified=job.now) for n in kept_notes]
         compiled_at = time.perf_counter()
-        sources = [NoteSummary(c.slug, c.title, c.concepts, c.works) for _, c in compiled]
-        pool.validate(iris, registry_plan([*sources, *kept]), changed)
+        pool.validate(iris, registry_plan([*(c for _, c in compiled), *kept]), changed)
         checked, registry, registry_reached = pool.validated()
         feeder.close()
         pool.close()
@@ -297,7 +288,7 @@ def _finish(
     stored: dict[str, Row],
     compiled: list[tuple[str, Compiled]],
     rejected: list[str],
-    kept: list[NoteSummary],
+    kept: list[EncodedNote],
     removed: list[URIRef],
     report: Report,
     checked: Checked,
@@ -319,8 +310,7 @@ def _finish(
         else:
             valid.append((file, c, reached))
     if len(valid) != len(compiled):
-        summaries = [NoteSummary(c.slug, c.title, c.concepts, c.works) for _, c, _ in valid]
-        registry = registry_text(registry_plan([*summaries, *kept]), iris)
+        registry = registry_text(registry_plan([*(c for _, c, _ in valid), *kept]), iris)
         registry_reached = None  # computed below with the rest
         loaded_early = {file for file, _ in compiled if changed[file]}
         write.restore(  # the old version (or nothing) of a changed note that failed
@@ -331,7 +321,7 @@ def _finish(
     ontology = building.load_ontology()
     # Known now: load the ontology and the registry while the rules' results are merged.
     loaders = [
-        _Loader(
+        _loading(
             write,
             nquads({iris.ontology_graph: ontology})
             + _with_graph((" ".join(t) for t in registry), iris.registry_graph),
@@ -380,12 +370,12 @@ def _finish(
             chunks.append(nquads({iris.changes_graph: record}))
         # Beside the registry's load, not after it: the bulk loader keeps one CPU busy, and
         # two loads into one store run side by side.
-        loaders.append(_Loader(write, b"".join(chunks)))
+        loaders.append(_loading(write, b"".join(chunks)))
     finally:
         errors = []
         for running in loaders:  # all of them, before the checkpoint they write to can go
             try:
-                running.join()
+                running.close()
             except BaseException as exc:  # noqa: BLE001 - the first is raised below
                 errors.append(exc)
     if errors:
@@ -448,24 +438,12 @@ class _Feeder:
                 self.close()
 
 
-class _Loader:
-    """:meth:`BulkWrite.load` in a thread (pyoxigraph lets go of the GIL while it loads)."""
-
-    def __init__(self, write: BulkWrite, nquads: bytes) -> None:
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(write, nquads), daemon=True)
-        self._thread.start()
-
-    def _run(self, write: BulkWrite, nquads: bytes) -> None:
-        try:
-            write.load(nquads)
-        except BaseException as exc:  # noqa: BLE001 - raised again by join()
-            self._error = exc
-
-    def join(self) -> None:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
+def _loading(write: BulkWrite, nquads: bytes) -> _Feeder:
+    """A thread loading ``nquads`` into ``write`` (pyoxigraph lets go of the GIL while it
+    loads); ``close()`` waits for it and raises what went wrong."""
+    feeder = _Feeder(write, FEED_BYTES)
+    feeder.put([], nquads)
+    return feeder
 
 
 def _stored_text(

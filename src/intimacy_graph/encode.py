@@ -47,14 +47,10 @@ def en(text: str) -> Literal:
     return Literal(text, lang="en")
 
 
-@dataclass
-class CompiledNote:
-    """One note's graph plus what the registry needs to know about it."""
+class _OfNote:
+    """The slug and title of an encoded note, from its note."""
 
     note: Note
-    graph: Graph
-    concepts: dict[str, list[str]] = field(default_factory=dict)  # slug → spellings, in order
-    works: dict[str, tuple[Citation, bool]] = field(default_factory=dict)  # slug → (cite, study)
 
     @property
     def slug(self) -> str:
@@ -63,6 +59,16 @@ class CompiledNote:
     @property
     def title(self) -> str:
         return self.note.title
+
+
+@dataclass
+class CompiledNote(_OfNote):
+    """One note's graph plus what the registry needs to know about it."""
+
+    note: Note
+    graph: Graph
+    concepts: dict[str, list[str]] = field(default_factory=dict)  # slug → spellings, in order
+    works: dict[str, tuple[Citation, bool]] = field(default_factory=dict)  # slug → (cite, study)
 
 
 Triple = tuple[Node, Node, Node]
@@ -83,21 +89,13 @@ class Triples(list[Triple]):
 
 
 @dataclass
-class EncodedNote:
+class EncodedNote(_OfNote):
     """:class:`CompiledNote` with the triples in a :class:`Triples` list, not a graph."""
 
     note: Note
     triples: Triples
     concepts: dict[str, list[str]]
     works: dict[str, tuple[Citation, bool]]
-
-    @property
-    def slug(self) -> str:
-        return self.note.slug
-
-    @property
-    def title(self) -> str:
-        return self.note.title
 
 
 def encode_note(note: Note, iris: Iris, *, run: URIRef, modified: datetime) -> CompiledNote:

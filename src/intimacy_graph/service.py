@@ -32,6 +32,7 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from intimacy_graph import queries
 from intimacy_graph.config import Settings
 from intimacy_graph.errors import (
+    IntimacyGraphError,
     NotFoundError,
     PreconditionFailedError,
     QueryRefusedError,
@@ -248,8 +249,10 @@ class Service:
             await asyncio.sleep(self.settings.remote_poll_s)
             try:
                 await asyncio.to_thread(self.catch_up)
-            except Exception as exc:  # noqa: BLE001 - the loop must outlive any one failure
+            except IntimacyGraphError as exc:  # the store is away or refused: next time
                 _log.warning("checking the store for other replicas' writes failed: %s", exc)
+            except Exception:  # noqa: BLE001 - a bug: logged in full, and the loop goes on
+                _log.exception("checking the store for other replicas' writes failed")
 
     def catch_up(self) -> bool:
         """Publish again when graph:changes shows writes this replica did not make (another
